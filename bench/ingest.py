@@ -1,0 +1,137 @@
+"""Ingest benchmark: Vigía vs DuckDB's bare scan (the floor) vs a pandas baseline, on a municipal file
+in the official SESNSP layout at real scale (2,475 municipalities × 98 crime rows × 11 years, Latin-1).
+
+Prints one table with time and peak RSS side by side, plus a second release with 1% of cells changed.
+Each step runs in its own process so peak RSS is that step's alone.
+
+    python bench/ingest.py [--data ../shared/data] [--municipalities 2475] [--work /tmp/vigia-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM; ru_maxrss would include the parent's, kept across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ---- steps, each run in a child process --------------------------------------------------------
+
+
+def step_vigia(store: str, file: str) -> dict:
+    from vigia.store import Store
+
+    t = time.perf_counter()
+    with Store(store) as s:
+        report = s.ingest_path(file)
+    return {"seconds": time.perf_counter() - t, "cells_changed": report.new + report.revised}
+
+
+def step_duckdb_scan(file: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(
+        f"SELECT count(*), min(COLUMNS(*)) FROM read_csv('{file}', encoding = 'latin-1', header = true)"
+    ).fetchall()
+    return {"seconds": time.perf_counter() - t}
+
+
+def step_pandas(file: str, out: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    df = pd.read_csv(file, encoding="latin-1", thousands=",")
+    ids = list(df.columns[:9])
+    long = df.melt(id_vars=ids, var_name="mes", value_name="valor").dropna(subset=["valor"])
+    long.to_parquet(out, index=False)
+    return {"seconds": time.perf_counter() - t}
+
+
+STEPS = {"vigia": step_vigia, "duckdb_scan": step_duckdb_scan, "pandas": step_pandas}
+
+
+def run_child(step: str, *args: str) -> dict:
+    code = (
+        "import json, sys; sys.path.insert(0, %r); sys.path.insert(0, %r); import ingest as b; "
+        "r = b.STEPS[%r](*sys.argv[1:]); r['peak_rss_mb'] = b._peak_rss_mb(); print(json.dumps(r))"
+        % (str(REPO / "src"), str(REPO / "bench"), step)
+    )
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--municipalities", type=int, default=None, help="default: all 2,475")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/vigia-bench"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO / "src"))
+    from vigia.devtools.synthetic import write_municipal_file
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    first = args.work / "Municipal-Delitos-2015-2025_sep2025.csv"
+    second = args.work / "Municipal-Delitos-2015-2025_oct2025.csv"
+    common = dict(
+        state_file=args.data / "sesnsp/estatal_delitos_nm/IDEFC_NM_nov24.csv",
+        municipalities_file=args.data / "conapo/poblacion_municipal_1990-2040_lapanquecita.csv",
+        municipalities=args.municipalities,
+    )
+    t = time.perf_counter()
+    rows = write_municipal_file(first, **common)
+    write_municipal_file(second, revise_share=0.01, **common)
+    print(f"generated 2 files of {rows:,} rows ({first.stat().st_size / 1e6:,.0f} MB each) "
+          f"in {time.perf_counter() - t:.1f} s")
+
+    store = args.work / "bench.duckdb"
+    for suffix in ("", ".wal"):
+        Path(str(store) + suffix).unlink(missing_ok=True)
+    scan = run_child("duckdb_scan", str(first))
+    pandas = run_child("pandas", str(first), str(args.work / "pandas.parquet"))
+    v1 = run_child("vigia", str(store), str(first))
+    size1 = store.stat().st_size
+    v2 = run_child("vigia", str(store), str(second))
+    size2 = store.stat().st_size
+
+    print()
+    print(f"{'step':<42}{'seconds':>10}{'peak RSS MB':>14}")
+    for name, r in (("DuckDB bare read_csv scan (floor)", scan), ("pandas read_csv + melt + Parquet", pandas),
+                    ("Vigía ingest, first release", v1), ("Vigía ingest, second release (1% changed)", v2)):
+        print(f"{name:<42}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14,.0f}")
+    print()
+    checks = [
+        ("ingest ≤ 3× bare scan", v1["seconds"] / scan["seconds"], "×", v1["seconds"] <= 3 * scan["seconds"]),
+        ("≥ 3× faster than pandas", pandas["seconds"] / v1["seconds"], "×", pandas["seconds"] >= 3 * v1["seconds"]),
+        ("peak RSS ≤ 2 GB", max(v1["peak_rss_mb"], v2["peak_rss_mb"]), "MB",
+         max(v1["peak_rss_mb"], v2["peak_rss_mb"]) <= 2048),
+        ("second release ≤ 2× first", v2["seconds"] / v1["seconds"], "×", v2["seconds"] <= 2 * v1["seconds"]),
+        ("store growth ≤ 5% of first", 100 * (size2 - size1) / size1, "%", size2 - size1 <= 0.05 * size1),
+    ]
+    for label, value, unit, ok in checks:
+        print(f"{label:<32}{value:>10.2f} {unit:<3} {'OK' if ok else 'MISSED'}")
+    print(f"\nstore after first release: {size1 / 1e6:,.1f} MB; after second: {size2 / 1e6:,.1f} MB; "
+          f"cells changed by the second release: {v2['cells_changed']:,}")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Bad input: a typed error naming file, line and column, a non-zero exit, and an untouched store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vigia.cli import app
+from vigia.errors import CellError, FileError, HeaderError, RowError
+from vigia.store import Store
+
+runner = CliRunner()
+SMALL = "sesnsp/estatal_delitos_nm/IDEFC_NM_dic2020.csv"  # Latin-1, CRLF, quoted thousands
+GOOD = "sesnsp/rnid_2026/estatal_n.csv"
+
+
+def _lines(data_dir: Path, rel: str = SMALL, n: int | None = 400) -> list[str]:
+    raw = (data_dir / rel).read_bytes().decode("latin-1")
+    lines = raw.splitlines()
+    return lines if n is None else lines[:n]
+
+
+def _write(path: Path, lines: list[str], encoding: str = "latin-1", newline: str = "\r\n") -> Path:
+    path.write_bytes((newline.join(lines) + newline).encode(encoding))
+    return path
+
+
+def _fingerprint(store: Store) -> tuple:
+    con = store.con
+    return (
+        con.execute("SELECT count(*), coalesce(sum(hash(release_id, sha256)), 0) FROM releases").fetchone(),
+        con.execute("SELECT count(*), coalesce(sum(hash(series_id, year, valid_from, mask)), 0) "
+                    "FROM cell_versions").fetchone(),
+        con.execute("SELECT count(*) FROM series").fetchone(),
+    )
+
+
+@pytest.fixture()
+def seeded(tmp_path, data_dir):
+    """A store that already holds one real release, so 'unchanged' is a real claim."""
+    store = Store(tmp_path / "seeded.duckdb")
+    store.ingest_path(data_dir / GOOD)
+    yield store
+    store.close()
+
+
+def _bad_cases(data_dir: Path, tmp: Path) -> list[tuple[str, Path, type, int | None, str | None]]:
+    lines = _lines(data_dir)
+    header, body = lines[0], lines[1:]
+    cases = []
+    cases.append(("empty", tmp / "empty.csv", FileError, None, None))
+    (tmp / "empty.csv").write_bytes(b"")
+    html = tmp / "IDEFC_NM_ene21.csv"
+    html.write_text("<!DOCTYPE html><html><body>Access denied / verify you are human</body></html>")
+    cases.append(("html", html, FileError, 1, None))
+    missing = [",".join(h for i, h in enumerate(line.split(",")) if i != 6) for line in [header]] + body
+    cases.append(("missing column", _write(tmp / "missing.csv", missing), HeaderError, 1, None))
+    cases.append(("extra column", _write(tmp / "extra.csv", [header + ",Total"] + body), HeaderError, 1, None))
+    renamed = [header.replace("Modalidad", "Modalidades")] + body
+    cases.append(("renamed column", _write(tmp / "renamed.csv", renamed), HeaderError, 1, None))
+    truncated = [header] + body[:50] + [",".join(body[50].split(",")[:9])]
+    cases.append(("truncated row", _write(tmp / "truncated.csv", truncated), RowError, 52, None))
+    nonnum = [header] + body[:9] + [body[9].rsplit(",", 1)[0] + ",12a"] + body[10:]
+    cases.append(("non-numeric", _write(tmp / "nonnum.csv", nonnum), CellError, 11, "Diciembre"))
+    bad_state = [header] + body[:19] + [body[19].replace(",1,Aguascalientes,", ",33,Aguascalientes,", 1)] + body[20:]
+    cases.append(("state code", _write(tmp / "state.csv", bad_state), CellError, 21, "Clave_Ent"))
+    bad_name = [header] + body[:4] + [body[4].replace(",Aguascalientes,", ",Atlantis,", 1)] + body[5:]
+    cases.append(("state name", _write(tmp / "name.csv", bad_name), CellError, 6, "Entidad"))
+    dup = [header] + body[:30] + [body[7]] + body[30:]
+    cases.append(("duplicate", _write(tmp / "dup.csv", dup), RowError, 32, None))
+    year = [header] + body[:14] + ["1996" + body[14][4:]] + body[15:]
+    cases.append(("year", _write(tmp / "year.csv", year), CellError, 16, "Año"))
+    return cases
+
+
+def test_each_bad_input_is_a_typed_error_and_changes_nothing(seeded: Store, data_dir, tmp_path):
+    before = _fingerprint(seeded)
+    for name, path, kind, line, column in _bad_cases(data_dir, tmp_path):
+        with pytest.raises(kind) as info:
+            seeded.ingest_path(path)
+        err = info.value
+        assert err.file.endswith(path.name), name
+        if line is not None:
+            assert err.line == line, (name, str(err))
+        if column is not None:
+            assert err.column == column, (name, str(err))
+        assert "Expected" in str(err), name
+        assert _fingerprint(seeded) == before, name
+
+
+def test_cli_reports_bad_files_without_traceback(data_dir, tmp_path):
+    cases = _bad_cases(data_dir, tmp_path)
+    for name, path, _kind, _line, _col in cases:
+        result = runner.invoke(app, ["ingest", str(path)])
+        assert result.exit_code != 0, name
+        assert "Traceback" not in result.output, name
+        assert path.name in result.output, name
+    # Nothing landed.
+    listing = runner.invoke(app, ["releases", "--format", "csv"])
+    assert listing.output.strip().splitlines()[1:] == [] or "vigia.duckdb" not in listing.output
+
+
+def test_header_error_names_the_columns(data_dir, tmp_path):
+    lines = _lines(data_dir)
+    path = _write(tmp_path / "renamed.csv", [lines[0].replace("Modalidad", "Modalidades")] + lines[1:])
+    with pytest.raises(HeaderError) as info:
+        Store(tmp_path / "s.duckdb").ingest_path(path)
+    assert "'Modalidad'" in str(info.value) and "'Modalidades'" in str(info.value)
+
+
+def test_encodings_line_endings_and_codes(data_dir, tmp_path):
+    """UTF-8 with BOM + LF + zero-padded codes reads exactly like the Latin-1/CRLF original."""
+    lines = _lines(data_dir, n=None)
+    variant = [lines[0]] + [",".join([p if i != 1 else p.zfill(2) for i, p in enumerate(line.split(",", 2))])
+                            for line in lines[1:]]
+    a = _write(tmp_path / "IDEFC_NM_dic20.csv", lines)
+    b = tmp_path / "IDEFC_NM_dic20_utf8.csv"
+    b.write_bytes(b"\xef\xbb\xbf" + ("\n".join(variant) + "\n").encode("utf-8"))
+    s1, s2 = Store(tmp_path / "a.duckdb"), Store(tmp_path / "b.duckdb")
+    s1.ingest_path(a)
+    s2.ingest_path(b)
+    f1 = s1.series("incidence", freq="year", by=["subtipo"])
+    f2 = s2.series("incidence", freq="year", by=["subtipo"])
+    assert f1.drop(columns="published").equals(f2.drop(columns="published"))
+    # The quoted thousands ("1,119") are numbers; 2019 homicides match the release.
+    assert int(f1[(f1.period == "2019") & (f1.subtipo == "Homicidio doloso")]["value"].iloc[0]) == 29_455
+
+
+def test_unrecognised_files_are_skipped_and_failures_set_exit_code(data_dir, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "diccionario.pdf").write_bytes(b"%PDF-1.4 fake")
+    _write(folder / "IDEFC_NM_dic20.csv", _lines(data_dir, n=None))
+    ok = runner.invoke(app, ["ingest", str(folder), "--format", "csv"])
+    assert ok.exit_code == 0, ok.output
+    assert "skipped (not recognised)" in ok.output and "diccionario.pdf" in ok.output
+    (folder / "broken.csv").write_bytes(b"")
+    bad = runner.invoke(app, ["ingest", str(folder), "--format", "csv"])
+    assert bad.exit_code == 1
+    assert "skipped (already stored)" in bad.output
+
+
+def test_sigkill_mid_ingest_leaves_store_usable(data_dir, tmp_path):
+    """A real SIGKILL while a large file is being written: the store is as before, and ingest works after."""
+    from vigia.devtools.synthetic import write_municipal_file
+
+    big = tmp_path / "Municipal-Delitos-2015-2025_sep2025.csv"
+    write_municipal_file(big, state_file=data_dir / "sesnsp/estatal_delitos_nm/IDEFC_NM_dic2020.csv",
+                         municipalities_file=data_dir / "conapo/poblacion_municipal_1990-2040_lapanquecita.csv",
+                         municipalities=1200)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "VIGIA_HOME": str(home)}
+    seed = subprocess.run([sys.executable, "-m", "vigia", "ingest", str(data_dir / GOOD)], env=env,
+                          capture_output=True, text=True)
+    assert seed.returncode == 0, seed.stderr
+    store_file = home / "vigia.duckdb"
+    wal = Path(str(store_file) + ".wal")
+    size0 = store_file.stat().st_size
+    proc = subprocess.Popen([sys.executable, "-m", "vigia", "ingest", str(big)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill as soon as the ingest starts writing (the database or its WAL grows): mid-transaction.
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if wal.exists() or store_file.stat().st_size > size0:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    with Store(store_file) as s:
+        rel = s.releases()
+        assert list(rel["file_name"]) == ["estatal_n.csv"]
+        assert s.con.execute("SELECT count(DISTINCT release_id) FROM cell_versions").fetchone()[0] == 1
+    again = subprocess.run([sys.executable, "-m", "vigia", "ingest", str(big)], env=env, capture_output=True,
+                           text=True)
+    assert again.returncode == 0, again.stderr
+    with Store(store_file) as s:
+        assert len(s.releases()) == 2
