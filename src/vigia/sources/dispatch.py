@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from vigia.errors import FileError, HeaderError
+from vigia.errors import FileError, HeaderError, VigiaError
 from vigia.sources import sesnsp
 from vigia.sources.frames import stage_frame
+from vigia.store.engine import clear_stage
 from vigia.sources.sniff import head_bytes, require_tabular, sniff_format
 
 # Modules with DATASET, SOURCE, CITATION, LICENCE, detect(path, head) -> bool and read(path) -> DataFrame.
@@ -32,7 +33,7 @@ FRAME_READERS = (
 DATA_SUFFIXES = {".csv", ".xlsx", ".xls", ".txt", ".tsv", ".gz", ".bz2", ".zip"}
 
 
-class NotRecognised(Exception):
+class NotRecognised(VigiaError):
     """The file is not a layout any reader knows (a PDF dictionary, a README…)."""
 
 
@@ -64,6 +65,7 @@ def _frame_readers():
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, vintage: dt.date | None) -> Staged:
     """Recognise and stage one file. Raises NotRecognised for files no reader claims."""
+    clear_stage(con)
     fmt = sniff_format(path)
     if fmt in ("pdf", "binary") or (fmt != "empty" and path.suffix.lower() not in DATA_SUFFIXES and fmt != "html"):
         raise NotRecognised(f"{path.name}: not a data file ({fmt})")
@@ -89,10 +91,14 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, vintage: dt.date | No
     for reader in _frame_readers():
         if reader.detect(path, head):
             frame = reader.read(path)
+            # One module may read several layouts (state and municipal tables…): the frame says which.
+            attrs = frame.attrs
+            dataset = attrs.get("dataset", reader.DATASET)
             v = vintage or getattr(reader, "vintage_of", lambda p, f: None)(path, frame)
             if v is None:
                 v = frame["period"].max().date().replace(day=1) if len(frame) else dt.date.today().replace(day=1)
-            stage_frame(con, frame, dataset=reader.DATASET)
-            origin = {"licence": getattr(reader, "LICENCE", None), "citation": getattr(reader, "CITATION", None)}
-            return Staged(reader.SOURCE, reader.DATASET, v, len(frame), origin)
+            stage_frame(con, frame, dataset=dataset)
+            origin = {"licence": attrs.get("licence", getattr(reader, "LICENCE", None)),
+                      "citation": attrs.get("citation", getattr(reader, "CITATION", None))}
+            return Staged(attrs.get("source", reader.SOURCE), dataset, v, len(frame), origin)
     raise NotRecognised(f"{path.name}: no reader recognises this layout")
