@@ -73,6 +73,20 @@ class IngestReport:
     note: str = ""
 
 
+STAGE_OBJECTS = ("stage_rows", "stage_keys", "stage_labels", "stage_coverage", "stage_flags", "raw")
+
+
+def clear_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a previous (possibly failed) staging left, whatever kind of object it was."""
+    kinds = dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_catalog = 'temp'"
+    ).fetchall())
+    for name in STAGE_OBJECTS:
+        if name in kinds:
+            con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} {name}")
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     row = con.execute(sql, params or []).fetchone()
     return row[0] if row else None
