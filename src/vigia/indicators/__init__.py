@@ -1,0 +1,1 @@
+"""Indicators: a reviewed catalogue (catalog.toml + crosswalk.csv) and their computation."""

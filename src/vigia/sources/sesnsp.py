@@ -78,7 +78,9 @@ def detect_layout(headers: list[str], file: str) -> Layout | None:
     """
     canon = [canonical_header(h) for h in headers]
     known = [c for c in canon if c]
-    if not {"year", "subtipo"} <= set(known) and sum(c in MONTHS for c in known) < 6:
+    # Claim the file only when it carries SESNSP's own structure (an entity code or the crime columns):
+    # the old CIEISP layout also has months and ENTIDAD, and belongs to another reader.
+    if sum(c in MONTHS for c in known) < 6 or not {"state_code", "tipo", "subtipo", "bien"} & set(known):
         return None
     if "mun_code" in known or "mun_name" in known:
         dataset = "municipal_victims" if {"sexo", "edad"} & set(known) else "municipal_incidence"

@@ -148,9 +148,16 @@ def cells(
     vintage: dt.date | None,
     filters: dict,
     by: tuple[str, ...],
+    category_keys: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Aggregated monthly cells (geo, period, value, published) for one geography at one vintage."""
+    """Aggregated monthly cells (geo, period, value, published, releases) for one geography at one vintage.
+
+    `category_keys` restricts to series whose instrument␟tipo␟subtipo␟modalidad is listed (indicators).
+    """
     where, params = _filter_sql(con, dataset, filters)
+    if category_keys is not None:
+        where += " AND concat_ws(chr(31), s.instrument, s.tipo, s.subtipo, s.modalidad) IN (SELECT unnest(?))"
+        params = [*params, list(category_keys)]
     asof, asof_params = _asof_condition(vintage)
     municipal = _is_municipal(dataset)
     if geo in (None, NATIONAL):
@@ -173,7 +180,7 @@ def cells(
         cells AS (
             SELECT cv.series_id, make_date(cv.year, t.m, 1) AS period,
                    arg_max_null(list_extract({_MONTH_LIST}, t.m), cv.valid_from) AS value,
-                   max(cv.valid_from) AS published
+                   max(cv.valid_from) AS published, arg_max(cv.release_id, cv.valid_from) AS release_id
             FROM cell_versions cv JOIN sel ON sel.series_id = cv.series_id
                  CROSS JOIN (SELECT unnest(range(1, 13))::INTEGER AS m) t
             WHERE (cv.mask >> (t.m - 1)) & 1 = 1 AND {asof}
@@ -181,7 +188,7 @@ def cells(
             GROUP BY cv.series_id, cv.year, t.m
         )
         SELECT sel.geo, sel.instrument{by_cols.replace("s.", "sel.")}, c.period, sum(c.value) AS value,
-               max(c.published) AS published
+               max(c.published) AS published, list(DISTINCT c.release_id ORDER BY c.release_id) AS releases
         FROM cells c JOIN sel ON sel.series_id = c.series_id
         WHERE c.value IS NOT NULL AND (? IS NULL OR c.period >= ?) AND (? IS NULL OR c.period <= ?)
         GROUP BY ALL
