@@ -48,16 +48,32 @@ VICTIMS_FILES = (
     "sesnsp/estatal_victimas_nm/IDVFC_NM_jun25_reconstructed.csv",
 )
 RNID_FILE = "sesnsp/rnid_2026/estatal_n.csv"
+CIEISP_FILE = "sesnsp/estatal_delitos_metodologia_1997/IncidenciaDelictivaEstatal.xlsx"
+CONTEXT_FILES = (
+    "conapo/5_Indicadores_demográficos_proyecciones.xlsx",
+    "conapo/poblacion_municipal_1990-2040_lapanquecita.csv",
+    "inegi/homicidios/mexico-state-month-homicide-rates-2000-2022.csv",
+    "inegi/envipe/data_percepcion_seguridad.xlsx",
+    "inegi/envipe/indicador_inseguridad_estados.csv",
+    "wjp/2024_wjp_rule_of_law_index_HISTORICAL_DATA_FILE.xlsx",
+    "budget/cuenta_publica_2019_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2020_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2021_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2022_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2023_gasto_por_categoria_programatica.xls",
+    "budget/pef_cp_programas_seguridad_sociales_2019_2025.csv",
+)
 
 
 @pytest.fixture(scope="session")
 def full_store(data_dir, tmp_path_factory):
-    """A store with every SESNSP state release ingested in chronological order (built once per session)."""
+    """Every SESNSP state release in chronological order, plus CIEISP and the context sources (CONAPO,
+    INEGI, ENVIPE, WJP, budget). Built once per session; tests must not write to it."""
     from vigia.store import Store
 
     path = tmp_path_factory.mktemp("full_store") / "vigia.duckdb"
     store = Store(path)
-    for rel in (*INCIDENCE_FILES, *VICTIMS_FILES, RNID_FILE):
+    for rel in (*INCIDENCE_FILES, *VICTIMS_FILES, RNID_FILE, CIEISP_FILE, *CONTEXT_FILES):
         store.ingest_path(data_dir / rel)
     yield store
     store.close()

@@ -80,8 +80,9 @@ def test_storage_keeps_only_changes(full_store: Store):
         WHERE s.dataset = 'incidence' AND s.instrument = 'cnsp'
         """
     ).fetchone()[0]
+    names = [f.rsplit("/", 1)[-1] for f in INCIDENCE_FILES]
     largest = full_store.con.execute(
-        "SELECT max(cell_count) FROM releases WHERE dataset = 'incidence'"
+        "SELECT max(cell_count) FROM releases WHERE file_name IN (SELECT unnest(?))", [names]
     ).fetchone()[0]
     assert largest == 373_184
     assert DISTINCT_INCIDENCE_PAIRS <= kept <= 1.02 * DISTINCT_INCIDENCE_PAIRS
@@ -107,18 +108,20 @@ def test_observations_view_is_alfred_style(full_store: Store):
 
 def test_reingest_is_a_noop(full_store: Store, data_dir):
     before = full_store.con.execute("SELECT count(*) FROM cell_versions").fetchone()[0]
+    before_releases = len(full_store.releases())
     report = full_store.ingest_path(data_dir / INCIDENCE_FILES[-1])
     assert report.skipped
     assert full_store.con.execute("SELECT count(*) FROM cell_versions").fetchone()[0] == before
-    assert len(full_store.releases()) == len(INCIDENCE_FILES) + len(VICTIMS_FILES) + 1
+    assert len(full_store.releases()) == before_releases
 
 
-def _dump(store: Store) -> list[tuple]:
+def _dump(store: Store, sesnsp_only: bool = False) -> list[tuple]:
+    where = "WHERE s.dataset IN ('incidence', 'victims') AND s.instrument <> 'cieisp'" if sesnsp_only else ""
     return store.con.execute(
-        """
+        f"""
         SELECT s.dataset, s.instrument, s.geo, s.bien, s.tipo, s.subtipo, s.modalidad, s.sexo, s.edad,
                o.period, o.value, o.valid_from, o.valid_to
-        FROM observations o JOIN series s USING (series_id) ORDER BY ALL
+        FROM observations o JOIN series s USING (series_id) {where} ORDER BY ALL
         """
     ).fetchall()
 
@@ -129,15 +132,12 @@ def test_any_ingest_order_gives_the_same_store(full_store: Store, data_dir, tmp_
     reverse = Store(tmp_path / "reverse.duckdb")
     for rel in (RNID_FILE, *reversed(VICTIMS_FILES), *reversed(INCIDENCE_FILES)):
         reverse.ingest_path(data_dir / rel)
-    assert _dump(reverse) == _dump(full_store)
-    for vintage in ("2019-12", "2020-10", "2021-02", "2023-12", "2025-06"):
+    assert _dump(reverse) == _dump(full_store, sesnsp_only=True)
+    for vintage in ("2020-10", "2021-02", "2023-12", "2025-06"):
         for dataset in ("incidence", "victims"):
-            try:
-                a = full_store.series(dataset, freq="year", vintage=vintage, by=["subtipo"])
-            except Exception:  # noqa: BLE001 - a vintage before a dataset's first release
-                continue
-            b = reverse.series(dataset, freq="year", vintage=vintage, by=["subtipo"])
-            assert a.drop(columns=["published"]).equals(b.drop(columns=["published"]))
+            a = full_store.series(dataset, freq="year", vintage=vintage, by=["subtipo"], instrument="cnsp")
+            b = reverse.series(dataset, freq="year", vintage=vintage, by=["subtipo"], instrument="cnsp")
+            assert a.drop(columns=["published", "vintage"]).equals(b.drop(columns=["published", "vintage"]))
     reverse.close()
 
 
