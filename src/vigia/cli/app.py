@@ -42,6 +42,10 @@ def friendly(func):
             fail("interrupted; nothing was written by the operation in progress.", 130)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # `vigia … | head`: the reader left; not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:  # a bug, not bad input: say so plainly, keep the traceback on request
             if os.environ.get("VIGIA_DEBUG"):
                 raise

@@ -138,6 +138,7 @@ def series(
     end: str = ToOpt,
     vintage: str = VintageOpt,
     by: list[str] = typer.Option(None, "--by", help="Keep a category column: subtipo, modalidad, sexo, edad…"),
+    changes: bool = typer.Option(False, "--changes", help="Add period-over-period and year-over-year change (%)."),
     fmt: OutputFormat = FormatOpt,
 ) -> None:
     """A series at any vintage: raw SESNSP categories, or a catalogue indicator with --indicator."""
@@ -145,7 +146,7 @@ def series(
         from vigia.cli.indicators import indicator_series  # the catalogue layer, when installed
 
         indicator_series(indicator=indicator, geo=geo, freq=freq, unit=unit, start=start, end=end,
-                         vintage=vintage, fmt=fmt)
+                         vintage=vintage, fmt=fmt, changes=changes)
         return
     _series_raw(dataset, geo, subtype, type_, bien, modality, sex, age, freq, start, end, vintage, by, fmt)
 
