@@ -56,7 +56,7 @@ def friendly(func):
 
 
 # Command modules register themselves on import; optional ones (still being built) may be absent.
-for _name in ("data", "snapshot", "indicators", "context", "analysis", "reports", "web", "update"):
+for _name in ("data", "snapshot", "indicators", "context", "analysis", "claims", "reports", "web", "update"):
     try:
         _mod = importlib.import_module(f"vigia.cli.{_name}")
     except ModuleNotFoundError as exc:
