@@ -55,11 +55,34 @@ def open_snapshot_store() -> Store | None:
     return Store(cache, read_only=True, label=f"embedded snapshot ({manifest['built_from']})")
 
 
-# Derived from the latest releases of each dataset; other sources join as their readers land.
+# Every state release, not only the latest: the store keeps only what each one changed, so the whole history
+# costs little, and offline users can still ask "as published in 2019-12" and see revisions.
 SNAPSHOT_FILES = (
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_oct2020.csv",
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_dic2020.csv",
+    "sesnsp/estatal_delitos_nm/Estatal-Delitos-2015-2021_feb2021.xlsx",
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_may22.csv",
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_jul23.csv",
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_dic23.csv",
+    "sesnsp/estatal_delitos_nm/IDEFC_NM_jun24.csv",
     "sesnsp/estatal_delitos_nm/IDEFC_NM_nov24.csv",
+    "sesnsp/estatal_victimas_nm/IDVFC_NM_dic19-2019-UTF-8.csv",
+    "sesnsp/estatal_victimas_nm/IDVFC_NM_nov24_reconstructed.csv",
     "sesnsp/estatal_victimas_nm/IDVFC_NM_jun25_reconstructed.csv",
     "sesnsp/rnid_2026/estatal_n.csv",
+    "sesnsp/estatal_delitos_metodologia_1997/IncidenciaDelictivaEstatal.xlsx",
+    "conapo/5_Indicadores_demográficos_proyecciones.xlsx",
+    "conapo/poblacion_municipal_1990-2040_lapanquecita.csv",
+    "inegi/homicidios/mexico-state-month-homicide-rates-2000-2022.csv",
+    "inegi/envipe/data_percepcion_seguridad.xlsx",
+    "inegi/envipe/indicador_inseguridad_estados.csv",
+    "wjp/2024_wjp_rule_of_law_index_HISTORICAL_DATA_FILE.xlsx",
+    "budget/cuenta_publica_2019_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2020_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2021_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2022_gasto_por_categoria_programatica.xls",
+    "budget/cuenta_publica_2023_gasto_por_categoria_programatica.xls",
+    "budget/pef_cp_programas_seguridad_sociales_2019_2025.csv",
 )
 
 
