@@ -20,7 +20,7 @@ from vigia.settings import vigia_home
 from vigia.store.schema import ensure_schema
 from vigia.store.store import Store
 
-TABLES = ("releases", "release_coverage", "series", "cell_versions", "quality_flags")
+TABLES = ("releases", "release_coverage", "series", "cell_rows", "cell_changes", "quality_flags")
 MAX_BYTES = 8 * 1024 * 1024
 
 

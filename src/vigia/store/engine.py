@@ -137,10 +137,10 @@ def _commit(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestRep
         # they are, with no diff and no reconciliation.
         mask = " | ".join(f"(CASE WHEN {v(i)} IS NOT NULL THEN {bit(i)} ELSE 0 END)" for i in MONTHS)
         con.execute(
-            f"INSERT INTO cell_versions SELECT * FROM (SELECT series_id, year, $v, $r, ({mask})::SMALLINT AS mask, "
-            f"{', '.join(v(i) for i in MONTHS)} FROM stg) WHERE mask <> 0",
-            {"v": vintage, "r": release_id},
+            f"CREATE TEMP TABLE diff AS SELECT * FROM (SELECT series_id, year, ({mask})::SMALLINT AS mask, "
+            f"{', '.join(v(i) for i in MONTHS)} FROM stg) WHERE mask <> 0"
         )
+        _write_records(con, vintage, release_id)
         report.new = report.cells
         _record_release(con, meta, report, release_id)
         return
@@ -172,11 +172,35 @@ def _commit(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestRep
                         [meta.dataset, vintage])
         if later:
             _reconcile_next_release(con, meta)
-        values = ", ".join(f"CASE WHEN mask & {bit(i)} <> 0 THEN {v(i)} END" for i in MONTHS)
-        con.execute(f"INSERT INTO cell_versions SELECT series_id, year, $v, $r, mask, {values} FROM diff",
-                    {"v": vintage, "r": release_id})
+        _write_records(con, vintage, release_id)
 
     _record_release(con, meta, report, release_id)
+
+
+DENSE_MONTHS = 4  # a diff row with at least this many changed months is stored wide, else as single cells
+
+
+def _write_records(con: duckdb.DuckDBPyConnection, vintage: dt.date, release_id: int) -> None:
+    """Store the diff: dense rows in cell_rows, sparse ones cell by cell in cell_changes."""
+    values = ", ".join(f"CASE WHEN mask & {bit(i)} <> 0 THEN {v(i)} END" for i in MONTHS)
+    con.execute(
+        f"INSERT INTO cell_rows SELECT series_id, year, $v, $r, mask, {values} FROM diff "
+        f"WHERE bit_count(mask) >= {DENSE_MONTHS}",
+        {"v": vintage, "r": release_id},
+    )
+    cells = " UNION ALL ".join(
+        f"SELECT series_id, year, {i}::TINYINT AS month, {v(i)} AS value FROM sparse WHERE mask & {bit(i)} <> 0"
+        for i in MONTHS
+    )
+    con.execute(
+        f"""
+        INSERT INTO cell_changes
+        WITH sparse AS (SELECT * FROM diff WHERE bit_count(mask) < {DENSE_MONTHS})
+        SELECT series_id, year, month, $v, $r, value FROM ({cells})
+        ORDER BY series_id, year, month  -- sorted ids delta-encode to a few bits each
+        """,
+        {"v": vintage, "r": release_id},
+    )
 
 
 def _record_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestReport, release_id: int) -> None:
@@ -279,50 +303,65 @@ def _reconcile_next_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta) -
     B held the old value implicitly (no record) → restore it there explicitly; B held its own record equal
     to the new value → drop that record, the new one now runs through B.
     """
+    b_values = ", ".join(
+        f"max(cv.{m(i)}) FILTER (WHERE cv.mask & {bit(i)} <> 0) AS b{i:02d}" for i in MONTHS
+    )
     con.execute(
-        """
+        f"""
         CREATE TEMP TABLE b_rows AS
         WITH nxt AS (
-            SELECT d.series_id, d.year, min(r.vintage) AS b_vintage, arg_min(r.release_id, r.vintage) AS b_release
+            SELECT d.series_id, d.year, min(r.vintage) AS b_vintage,
+                   arg_min(r.release_id, r.vintage) AS b_release
             FROM diff d
             JOIN series s ON s.series_id = d.series_id
             JOIN releases r ON r.dataset = $dataset AND r.vintage > $v
             JOIN release_coverage rc ON rc.release_id = r.release_id AND rc.year = d.year
                  AND (rc.scope = '*' OR rc.scope = substr(s.geo, 1, 2))
             GROUP BY d.series_id, d.year
+        ),
+        b AS (
+            SELECT cv.series_id, cv.year, cv.valid_from, bit_or(cv.mask) AS b_mask, {b_values}
+            FROM cell_versions cv JOIN nxt ON nxt.series_id = cv.series_id AND nxt.year = cv.year
+                 AND cv.valid_from = nxt.b_vintage
+            GROUP BY ALL
         )
-        SELECT d.*, nxt.b_vintage, nxt.b_release, cv.mask AS b_mask, cv.release_id AS b_owner,
-               """ + ", ".join(f"cv.{m(i)} AS b{i:02d}" for i in MONTHS) + """
+        SELECT d.*, nxt.b_vintage, nxt.b_release, coalesce(b.b_mask, 0) AS b_mask,
+               {", ".join(f"b.b{i:02d}" for i in MONTHS)}
         FROM diff d JOIN nxt ON nxt.series_id = d.series_id AND nxt.year = d.year
-        LEFT JOIN cell_versions cv ON cv.series_id = d.series_id AND cv.year = d.year
-             AND cv.valid_from = nxt.b_vintage
+        LEFT JOIN b ON b.series_id = d.series_id AND b.year = d.year
         """,
         {"dataset": meta.dataset, "v": meta.vintage},
     )
     # Per month: has = B has its own record; drop = it equals the new value; restore = B had none.
-    has = {i: f"(coalesce(b_mask, 0) & {bit(i)} <> 0)" for i in MONTHS}
+    has = {i: f"(b_mask & {bit(i)} <> 0)" for i in MONTHS}
     changed = {i: f"(mask & {bit(i)} <> 0)" for i in MONTHS}
-    drop = {i: f"({changed[i]} AND {has[i]} AND b{i:02d} IS NOT DISTINCT FROM {v(i)})" for i in MONTHS}
-    restore = {i: f"({changed[i]} AND NOT {has[i]})" for i in MONTHS}
-    new_mask = " | ".join(
-        f"(CASE WHEN ({has[i]} AND NOT {drop[i]}) OR {restore[i]} THEN {bit(i)} ELSE 0 END)" for i in MONTHS
+    drop_mask = " | ".join(
+        f"(CASE WHEN {changed[i]} AND {has[i]} AND b{i:02d} IS NOT DISTINCT FROM {v(i)} THEN {bit(i)} ELSE 0 END)"
+        for i in MONTHS
     )
-    new_vals = ", ".join(
-        f"CASE WHEN {restore[i]} THEN {p(i)} WHEN {has[i]} AND NOT {drop[i]} THEN b{i:02d} END" for i in MONTHS
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE b_drops AS SELECT series_id, year, b_vintage, ({drop_mask})::SMALLINT "
+                "AS dmask FROM b_rows")
+    con.execute("DELETE FROM b_drops WHERE dmask = 0")
     con.execute(
         """
-        DELETE FROM cell_versions cv USING b_rows b
-        WHERE cv.series_id = b.series_id AND cv.year = b.year AND cv.valid_from = b.b_vintage
+        DELETE FROM cell_changes c USING b_drops d
+        WHERE c.series_id = d.series_id AND c.year = d.year AND c.valid_from = d.b_vintage
+          AND d.dmask & (1::SMALLINT << (c.month::SMALLINT - 1)) <> 0
         """
     )
+    clear = ", ".join(f"{m(i)} = CASE WHEN d.dmask & {bit(i)} <> 0 THEN NULL ELSE r.{m(i)} END" for i in MONTHS)
     con.execute(
         f"""
-        INSERT INTO cell_versions
-        SELECT series_id, year, b_vintage, coalesce(b_owner, b_release), new_mask, * EXCLUDE (
-            series_id, year, b_vintage, b_owner, b_release, new_mask)
-        FROM (SELECT series_id, year, b_vintage, b_owner, b_release, ({new_mask})::SMALLINT AS new_mask, {new_vals}
-              FROM b_rows)
-        WHERE new_mask <> 0
+        UPDATE cell_rows r SET mask = r.mask & ~d.dmask, {clear}
+        FROM b_drops d
+        WHERE r.series_id = d.series_id AND r.year = d.year AND r.valid_from = d.b_vintage
         """
     )
+    con.execute("DELETE FROM cell_rows WHERE mask = 0")
+    restores = " UNION ALL ".join(
+        f"SELECT series_id, year, {i}::TINYINT AS month, b_vintage, b_release, {p(i)} AS value FROM b_rows "
+        f"WHERE {changed[i]} AND NOT {has[i]}"
+        for i in MONTHS
+    )
+    con.execute(f"INSERT INTO cell_changes SELECT * FROM ({restores})")
+    con.execute("DROP TABLE b_drops")

@@ -3,14 +3,15 @@
 The `observations` view says, ALFRED-style: cell (series_id, period) had `value` from release vintage
 `valid_from` until `valid_to` (exclusive; NULL = still current). A NULL value marks a cell a later
 release withdrew. Only changes are stored, so a monthly release costs what it revised, not what it
-repeated; physically they sit in `cell_versions`, one row per series-year and release.
+repeated; physically they sit in `cell_rows` (dense, one row per series-year and release) and
+`cell_changes` (sparse, one row per changed cell), shown together by the `cell_versions` view.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DIMENSIONS = ("instrument", "geo", "bien", "tipo", "subtipo", "modalidad", "sexo", "edad", "extra")
 
@@ -70,11 +71,14 @@ DDL = [
         key_hash UBIGINT NOT NULL
     )
     """,
-    # Physical layout: one row per (series, year, release) holding only the months that release changed
-    # (bit i-1 of `mask` set = month i recorded here; a set bit with a NULL value = withdrawn). A monthly
-    # release thus costs what it revised, and a first release lands as wide rows, not 12× as many cells.
+    # Physical layout, two shapes for one idea (a record = a cell's value from a release on):
+    #  - cell_rows: dense changes, one row per (series, year, release) with the months it recorded (bit i-1 of
+    #    `mask` set = month i recorded here; a set bit with a NULL value = withdrawn). A first release lands
+    #    like the file itself, as wide rows, not as 12× as many cells.
+    #  - cell_changes: sparse changes (a revision, the month a release adds), one row per cell.
+    # The view cell_versions shows both in the wide shape.
     """
-    CREATE TABLE IF NOT EXISTS cell_versions (
+    CREATE TABLE IF NOT EXISTS cell_rows (
         series_id INTEGER NOT NULL,
         year SMALLINT NOT NULL,
         valid_from DATE NOT NULL,
@@ -93,6 +97,35 @@ DDL = [
         m11 DOUBLE,
         m12 DOUBLE
     )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS cell_changes (
+        series_id INTEGER NOT NULL,
+        year SMALLINT NOT NULL,
+        month TINYINT NOT NULL,
+        valid_from DATE NOT NULL,
+        release_id INTEGER NOT NULL,
+        value DOUBLE
+    )
+    """,
+    """
+    CREATE OR REPLACE VIEW cell_versions AS
+    SELECT * FROM cell_rows
+    UNION ALL
+    SELECT series_id, year, valid_from, release_id, (1::SMALLINT << (month::SMALLINT - 1)) AS mask,
+               CASE WHEN month = 1 THEN value END AS m01,
+               CASE WHEN month = 2 THEN value END AS m02,
+               CASE WHEN month = 3 THEN value END AS m03,
+               CASE WHEN month = 4 THEN value END AS m04,
+               CASE WHEN month = 5 THEN value END AS m05,
+               CASE WHEN month = 6 THEN value END AS m06,
+               CASE WHEN month = 7 THEN value END AS m07,
+               CASE WHEN month = 8 THEN value END AS m08,
+               CASE WHEN month = 9 THEN value END AS m09,
+               CASE WHEN month = 10 THEN value END AS m10,
+               CASE WHEN month = 11 THEN value END AS m11,
+               CASE WHEN month = 12 THEN value END AS m12
+    FROM cell_changes
     """,
     # The ALFRED view: one row per recorded cell value, valid from its release until the next record.
     """
@@ -123,6 +156,13 @@ DDL = [
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    tables = {r[0]: r[1] for r in con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    if tables.get("cell_versions") == "BASE TABLE":
+        from vigia.errors import VigiaError
+
+        raise VigiaError("this store was made by an older development version of Vigía; move it aside and "
+                         "ingest the files again.")
     for stmt in DDL:
         con.execute(stmt)
     con.execute(

@@ -16,7 +16,6 @@ from vigia.store import queries
 from vigia.store.engine import IngestReport, ReleaseMeta, commit_release
 from vigia.store.schema import ensure_schema
 
-
 # DuckDB spills to disk past this; it keeps a municipal ingest (30 M cells) within a laptop's means.
 MEMORY_LIMIT = os.environ.get("VIGIA_MEMORY_LIMIT", "1536MB")
 
