@@ -185,3 +185,31 @@ def test_sigkill_mid_ingest_leaves_store_usable(data_dir, tmp_path):
     assert again.returncode == 0, again.stderr
     with Store(store_file) as s:
         assert len(s.releases()) == 2
+
+
+def test_rnid_zeros_for_unpublished_months_are_blanks(data_dir, tmp_path):
+    """RNID files may write 0 for months not yet published: those months are blank, not peaceful."""
+    import csv as _csv
+    import io
+
+    lines = (data_dir / GOOD).read_bytes().decode("latin-1").splitlines()
+    rows = [lines[0]]
+    for line in lines[1:]:
+        cells = ["0" if c == "" else c for c in next(_csv.reader([line]))]
+        buf = io.StringIO()
+        _csv.writer(buf, lineterminator="").writerow(cells)
+        rows.append(buf.getvalue())
+    body = "\n".join(rows).encode("utf-8")
+    named = tmp_path / "RNID-Delitos_Estatal-2026-mar2026.csv"
+    named.write_bytes(b"\xef\xbb\xbf" + body)
+    unnamed = tmp_path / "estatal_n_zeros.csv"
+    unnamed.write_bytes(b"\xef\xbb\xbf" + body + b"\n")
+    for path in (named, unnamed):
+        store = Store(tmp_path / f"{path.stem}.duckdb")
+        report = store.ingest_path(path)
+        assert report.vintage == "2026-03"
+        assert "2026-04" in report.note and "2026-12" in report.note
+        frame = store.series("incidence", subtype="Homicidio doloso")
+        assert list(frame["period"]) == ["2026-01", "2026-02", "2026-03"]
+        assert int(frame["value"].sum()) == 3_996
+        store.close()

@@ -59,7 +59,7 @@ def ingest(
                     "revised" if (r.revised or r.retracted) else "new" if r.new else "unchanged")
                 rows.append({"file": f.name, "status": status, "dataset": r.dataset, "vintage": r.vintage,
                              "cells": r.cells, "new": r.new, "revised": r.revised, "retracted": r.retracted,
-                             "unchanged": r.unchanged, "flags": r.flags, "message": ""})
+                             "unchanged": r.unchanged, "flags": r.flags, "message": r.note})
             except NotRecognised as exc:
                 rows.append({"file": f.name, "status": "skipped (not recognised)", "message": str(exc)})
             except VigiaError as exc:

@@ -23,6 +23,7 @@ from vigia.sources.sniff import head_bytes, require_tabular, sniff_format
 # Modules with DATASET, SOURCE, CITATION, LICENCE, detect(path, head) -> bool and read(path) -> DataFrame.
 FRAME_READERS = (
     "vigia.sources.cieisp",
+    "vigia.sources.victims_long",
     "vigia.sources.conapo",
     "vigia.sources.inegi",
     "vigia.sources.envipe",
@@ -44,6 +45,7 @@ class Staged:
     vintage: dt.date
     rows: int
     origin: dict
+    note: str = ""
 
 
 def sha256_of(path: Path) -> str:
@@ -73,12 +75,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, vintage: dt.date | No
     if fmt == "csv":
         found = sesnsp.sniff_csv_layout(path)
         if found is not None:
-            layout, v, rows = sesnsp.read_into(con, path, "csv", vintage)
-            return Staged(sesnsp.SOURCE, layout.dataset, v, rows, {})
+            layout, v, rows, note = sesnsp.read_into(con, path, "csv", vintage)
+            return Staged(sesnsp.SOURCE, layout.dataset, v, rows, {}, note)
     elif fmt == "xlsx":
         try:
-            layout, v, rows = sesnsp.read_into(con, path, "xlsx", vintage)
-            return Staged(sesnsp.SOURCE, layout.dataset, v, rows, {})
+            layout, v, rows, note = sesnsp.read_into(con, path, "xlsx", vintage)
+            return Staged(sesnsp.SOURCE, layout.dataset, v, rows, {}, note)
         except HeaderError:
             raise
         except FileError as exc:

@@ -28,7 +28,8 @@ from vigia.sources.vintage import vintage_from_name
 SOURCE = "sesnsp"
 MONTHS = tuple(f"m{i:02d}" for i in range(1, 13))
 YEAR_MIN, YEAR_MAX = 1997, 2030
-RNID_FIRST_YEAR = 2026  # SESNSP's new catalogue (RNID) replaces CNSP/38/15 from January 2026
+RNID_FIRST_YEAR = 2026
+HEADER_SEARCH_ROWS = 15  # SESNSP's new catalogue (RNID) replaces CNSP/38/15 from January 2026
 
 _BASE = ("year", "state_code", "state_name")
 _CRIME = ("bien", "tipo", "subtipo", "modalidad")
@@ -251,23 +252,7 @@ def validate_raw(con: duckdb.DuckDBPyConnection, file: str, layout: Layout) -> N
     if bad:
         ln, col = min(bad)
         raise CellError(file, "the cell is empty.", line=ln, column=layout.header_of(col), expected="a non-empty label")
-    _validate_states(con, file, layout, line)
-    if layout.municipal:
-        bad_mun = con.execute(
-            f"""
-            SELECT min({line}), any_value(mun_code) FROM raw
-            WHERE (state_code, mun_code, mun_name) IN (
-                SELECT (state_code, mun_code, mun_name) FROM (
-                    SELECT DISTINCT state_code, mun_code, mun_name FROM raw)
-                WHERE mun_code IS NULL OR mun_name IS NULL OR trim(mun_name) = ''
-                   OR NOT regexp_full_match(trim(mun_code), '[0-9]{{4,5}}')
-                   OR lpad(trim(mun_code), 5, '0')[1:2] <> lpad(trim(state_code), 2, '0'))
-            """
-        ).fetchone()
-        if bad_mun[0] is not None:
-            raise CellError(file, f"municipality '{bad_mun[1]}' is not a valid code of the row's state (or its name "
-                            "is empty).", line=bad_mun[0], column=layout.header_of("mun_code"),
-                            expected="a 5-digit INEGI code starting with the state code, and a name")
+    _validate_places(con, file, layout, line)
     dup = con.execute(
         f"SELECT max({line}), min({line}) FROM raw GROUP BY key_hash, year HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
     ).fetchone()
@@ -276,20 +261,34 @@ def validate_raw(con: duckdb.DuckDBPyConnection, file: str, layout: Layout) -> N
                        expected="one row per year, place and category")
 
 
-def _validate_states(con: duckdb.DuckDBPyConnection, file: str, layout: Layout, line: str) -> None:
-    pairs = con.execute(
-        f"SELECT state_code, state_name, min({line}) FROM raw GROUP BY state_code, state_name ORDER BY 3"
-    ).fetchall()
-    for code_text, name, ln in pairs:
-        code_clean = str(code_text).strip()
-        by_code = state_code_for(code_clean) if code_clean.isdigit() else None
-        if by_code is None or by_code == "00":
-            raise CellError(file, f"'{code_text}' is not an INEGI state code.", line=ln,
-                            column=layout.header_of("state_code"), expected="a state code from 1 (or 01) to 32")
-        if state_code_for(name) != by_code:
-            raise CellError(file, f"state name '{name}' does not match state code {code_text} in the INEGI "
-                            "catalogue.", line=ln, column=layout.header_of("state_name"),
-                            expected="the name of state " + by_code)
+def _validate_places(con: duckdb.DuckDBPyConnection, file: str, layout: Layout, line: str) -> None:
+    """State code/name against the INEGI catalogue, municipality code within its state — on distinct places."""
+    cols = "state_code, state_name" + (", mun_code, mun_name" if layout.municipal else "")
+    places = con.execute(f"SELECT {cols}, min({line}) AS first FROM raw GROUP BY ALL ORDER BY first").fetchall()
+    checked: dict[tuple, str] = {}
+    for place in places:
+        code_text, name, ln = place[0], place[1], place[-1]
+        by_code = checked.get((code_text, name))
+        if by_code is None:
+            code_clean = str(code_text).strip()
+            by_code = state_code_for(code_clean) if code_clean.isdigit() else None
+            if by_code is None or by_code == "00":
+                raise CellError(file, f"'{code_text}' is not an INEGI state code.", line=ln,
+                                column=layout.header_of("state_code"), expected="a state code from 1 (or 01) to 32")
+            if state_code_for(name) != by_code:
+                raise CellError(file, f"state name '{name}' does not match state code {code_text} in the INEGI "
+                                "catalogue.", line=ln, column=layout.header_of("state_name"),
+                                expected="the name of state " + by_code)
+            checked[(code_text, name)] = by_code
+        if layout.municipal:
+            mun_code, mun_name = str(place[2] or "").strip(), str(place[3] or "").strip()
+            if not re.fullmatch(r"[0-9]{4,5}", mun_code) or mun_code.zfill(5)[:2] != by_code:
+                raise CellError(file, f"municipality code '{mun_code}' is not a code of state {by_code}.", line=ln,
+                                column=layout.header_of("mun_code"),
+                                expected="a 5-digit INEGI code starting with the state code")
+            if not mun_name:
+                raise CellError(file, "the municipality name is empty.", line=ln, column=layout.header_of("mun_name"),
+                                expected="a non-empty label")
 
 
 INSTRUMENT_SQL = f"CASE WHEN year >= {RNID_FIRST_YEAR} THEN 'rnid' ELSE 'cnsp' END"
@@ -393,9 +392,10 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, kind: str, vintage: dt
         load_xlsx(con, path, layout, rows, first_line)
     collect_labels(con, layout)
     validate_raw(con, file, layout)
+    named = vintage_from_name(path.name)
+    blanked = blank_unpublished_zeros(con, vintage or named)
     last_published, nrows = stage(con, layout)
     if vintage is None:
-        named = vintage_from_name(path.name)
         if named is not None and named < last_published:
             raise FileError(
                 file,
@@ -404,7 +404,36 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, kind: str, vintage: dt
                 expected="a file name whose month matches its content, or --vintage YYYY-MM",
             )
         vintage = named or last_published
-    return layout, vintage, nrows
+    note = (f"months written as 0 but not yet published were left empty: {', '.join(blanked)}" if blanked else "")
+    return layout, vintage, nrows, note
+
+
+def blank_unpublished_zeros(con: duckdb.DuckDBPyConnection, cutoff: dt.date | None) -> list[str]:
+    """Some RNID files write 0, not an empty cell, for months not yet published. Those months are blanked:
+    months after the cut-off the file name (or --vintage) gives, and — when no cut-off is known and the file
+    covers every state — trailing months of the last year that are 0 in every single cell (a month with no
+    crime at all in the whole country is a month not reported, not a peaceful one)."""
+    last_year = con.execute("SELECT max(year) FROM raw").fetchone()[0]
+    sums = con.execute(
+        "SELECT " + ", ".join(f"sum(abs({c})), count({c})" for c in MONTHS) + " FROM raw WHERE year = ?", [last_year]
+    ).fetchone()
+    zero = [sums[2 * i] == 0 and sums[2 * i + 1] > 0 for i in range(12)]
+    if cutoff is not None:
+        if cutoff.year != last_year:
+            return []
+        months = [i for i in range(cutoff.month, 12) if zero[i]]
+    else:
+        states = con.execute("SELECT count(DISTINCT lpad(trim(state_code), 2, '0')) FROM raw").fetchone()[0]
+        if states < 32:
+            return []
+        months = []
+        for i in range(11, 0, -1):  # never blank January: a file publishes at least one month
+            if not zero[i]:
+                break
+            months.append(i)
+    for i in months:
+        con.execute(f"UPDATE raw SET {MONTHS[i]} = NULL WHERE year = ?", [last_year])
+    return [f"{last_year}-{i + 1:02d}" for i in sorted(months)]
 
 
 def _xlsx_rows(path: Path) -> tuple[Layout, list[tuple], int]:
@@ -426,7 +455,9 @@ def _xlsx_rows(path: Path) -> tuple[Layout, list[tuple], int]:
                     headers.pop()
                 layout = detect_layout(headers, f"{path} (sheet '{ws.title}')")
                 if layout is None:
-                    break
+                    if line >= HEADER_SEARCH_ROWS:  # a title block may precede the header, but not forever
+                        break
+                    continue
                 return layout, list(rows), line + 1
         raise FileError(str(path), "no sheet has a SESNSP header.", expected="a sheet with Año, Clave_Ent, …")
     finally:

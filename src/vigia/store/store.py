@@ -83,7 +83,10 @@ class Store:
             row_count=staged.rows,
             origin={**staged.origin, **(origin or {})},
         )
-        return commit_release(self.con, meta)
+        report = commit_release(self.con, meta)
+        if staged.note and not report.note:
+            report.note = staged.note
+        return report
 
     def ingest_frame(self, meta: ReleaseMeta, frame: pd.DataFrame) -> IngestReport:
         """Ingest a tidy frame produced by code (a reader, a test, a derived source)."""
