@@ -80,16 +80,27 @@ def ingest(
         raise typer.Exit(1)
 
 
+SUMMARY_COLUMNS = ("file", "status", "dataset", "vintage", "new", "revised", "retracted", "unchanged", "flags")
+
+
+def _summary_cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return str(value)
+
+
 def _print_summary(frame) -> None:
     table = Table(title="Ingest / Ingesta")
-    for col in ("file", "status", "dataset", "vintage", "new", "revised", "retracted", "unchanged", "flags"):
-        table.add_column(col, justify="right" if col in ("new", "revised", "retracted", "unchanged", "flags")
-                         else "left")
+    for col in SUMMARY_COLUMNS:
+        table.add_column(col, justify="left" if col in ("file", "status", "dataset", "vintage") else "right")
     for r in frame.to_dict(orient="records"):
-        table.add_row(*[("" if r.get(c) is None or r.get(c) != r.get(c) else f"{r[c]:,}" if isinstance(r.get(c), (int, float))
-                         else str(r[c])) for c in ("file", "status", "dataset", "vintage", "new", "revised",
-                                                     "retracted", "unchanged", "flags")])
+        table.add_row(*[_summary_cell(r.get(c)) for c in SUMMARY_COLUMNS])
     console.print(table)
+    for r in frame.to_dict(orient="records"):
+        if r.get("message") and r.get("status") not in ("failed",):
+            console.print(f"[dim]{r['file']}: {r['message']}[/]")
 
 
 @friendly
