@@ -17,8 +17,8 @@ import duckdb
 from vigia.errors import FileError, HeaderError, VigiaError
 from vigia.sources import sesnsp
 from vigia.sources.frames import stage_frame
-from vigia.store.engine import clear_stage
 from vigia.sources.sniff import head_bytes, require_tabular, sniff_format
+from vigia.store.engine import clear_stage
 
 # Modules with DATASET, SOURCE, CITATION, LICENCE, detect(path, head) -> bool and read(path) -> DataFrame.
 FRAME_READERS = (
