@@ -70,10 +70,10 @@ STEPS = {"vigia": step_vigia, "duckdb_scan": step_duckdb_scan, "pandas": step_pa
 
 
 def run_child(step: str, *args: str) -> dict:
+    src, bench = str(REPO / "src"), str(REPO / "bench")
     code = (
-        "import json, sys; sys.path.insert(0, %r); sys.path.insert(0, %r); import ingest as b; "
-        "r = b.STEPS[%r](*sys.argv[1:]); r['peak_rss_mb'] = b._peak_rss_mb(); print(json.dumps(r))"
-        % (str(REPO / "src"), str(REPO / "bench"), step)
+        f"import json, sys; sys.path.insert(0, {src!r}); sys.path.insert(0, {bench!r}); import ingest as b; "
+        f"r = b.STEPS[{step!r}](*sys.argv[1:]); r['peak_rss_mb'] = b._peak_rss_mb(); print(json.dumps(r))"
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
