@@ -213,3 +213,17 @@ def test_rnid_zeros_for_unpublished_months_are_blanks(data_dir, tmp_path):
         assert list(frame["period"]) == ["2026-01", "2026-02", "2026-03"]
         assert int(frame["value"].sum()) == 3_996
         store.close()
+
+
+def test_negative_cells_are_kept_and_flagged(data_dir, tmp_path):
+    lines = _lines(data_dir, n=None)
+    cells = lines[5].split(",")
+    cells[-1] = "-1"  # December of the sixth line
+    lines[5] = ",".join(cells)
+    path = _write(tmp_path / "IDEFC_NM_dic20.csv", lines)
+    store = Store(tmp_path / "neg.duckdb")
+    report = store.ingest_path(path)
+    assert report.flags == 1
+    rule, value, line = store.con.execute("SELECT rule, value, line FROM quality_flags").fetchone()
+    assert (rule, value, line) == ("negative_value", -1, 6)
+    store.close()

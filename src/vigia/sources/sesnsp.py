@@ -343,12 +343,20 @@ def stage(con: duckdb.DuckDBPyConnection, layout: Layout) -> tuple[dt.date, int]
             "CREATE OR REPLACE TEMP TABLE stage_coverage AS "
             "SELECT DISTINCT year, lpad(trim(state_code), 2, '0') AS scope FROM raw"
         )
-    negatives = " UNION ALL ".join(
-        f"SELECT key_hash, make_date(year, {int(c[1:])}, 1) AS period, 'negative_value' AS rule, "
-        f"{c}::DOUBLE AS value, {line} AS line FROM raw WHERE {c} < 0"
-        for c in MONTHS
+    # One pass finds the rows with a negative cell; only those are unfolded into flags.
+    renamed = ", ".join(f'{c} AS "{int(c[1:])}"' for c in MONTHS)
+    quoted = ", ".join(f'"{int(c[1:])}"' for c in MONTHS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE stage_flags AS
+        SELECT key_hash, make_date(year, month::INTEGER, 1) AS period, 'negative_value' AS rule,
+               value::DOUBLE AS value, line
+        FROM (UNPIVOT (SELECT key_hash, year, {line} AS line, {renamed} FROM raw
+                       WHERE least({", ".join(MONTHS)}) < 0)
+              ON {quoted} INTO NAME month VALUE value)
+        WHERE value < 0
+        """
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_flags AS {negatives}")
     last_year = con.execute("SELECT max(year) FROM raw").fetchone()[0]
     last_month = con.execute(
         "SELECT max(greatest(" + ", ".join(f"CASE WHEN {c} IS NOT NULL THEN {int(c[1:])} END" for c in MONTHS)
