@@ -50,9 +50,17 @@ def emit(frame: pd.DataFrame, fmt: OutputFormat | str, *, title: str | None = No
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
         table.add_column(str(col), justify="right" if numeric else "left")
+    plain = [("year" in str(c).lower() or str(c).lower() in ("period", "rank")) for c in frame.columns]
     for row in frame.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+        table.add_row(*[str(v) if p and v is not None and not _missing(v) else _cell(v) for v, p in zip(row, plain)])
     console.print(table)
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _cell(value) -> str:

@@ -1,4 +1,4 @@
-"""The indicator catalogue (catalog.toml) and the SESNSP crosswalk (crosswalk.csv), loaded and checked.
+"""The indicator catalogue (catalog.toml, context_catalog.toml) and the SESNSP crosswalk, loaded and checked.
 
 Each indicator says what it measures and how; which SESNSP categories it sums under each instrument
 (CIEISP 1997–2014, CNSP/38/15 2015–2025, RNID 2026+) is in the crosswalk, with a comparability flag.
@@ -57,6 +57,10 @@ class Indicator:
     detail: str = ""
     additive: bool = True  # may states be summed into a national figure? (not for percentages or ranks)
     concept: str = ""  # kind = "budget"
+    # Context indicators (context_catalog.toml): labels for the output frame and an optional municipal dataset
+    methodology: str = ""
+    comparable: str = "yes"
+    municipal_dataset: str = ""
     crosswalk: tuple[CrosswalkRow, ...] = field(default=(), compare=False)
 
     @property
@@ -89,27 +93,41 @@ def _crosswalk() -> tuple[CrosswalkRow, ...]:
     return tuple(rows)
 
 
+CATALOGUE_FILES = ("catalog.toml", "context_catalog.toml")  # SESNSP indicators, then the other sources'
+
+
+def _entries() -> list[tuple[str, dict]]:
+    out = []
+    for name in CATALOGUE_FILES:
+        raw = tomllib.loads(resources.files("vigia.indicators").joinpath(name).read_text(encoding="utf-8"))
+        out.extend((name, entry) for entry in raw.get("indicator", []))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, Indicator]:
-    raw = tomllib.loads(resources.files("vigia.indicators").joinpath("catalog.toml").read_text(encoding="utf-8"))
     cross = _crosswalk()
     out: dict[str, Indicator] = {}
-    for entry in raw["indicator"]:
+    for name, entry in _entries():
         ind_id = entry["id"]
         if ind_id in out:
-            raise ValueError(f"catalog.toml: duplicate indicator id '{ind_id}'")
+            raise ValueError(f"{name}: duplicate indicator id '{ind_id}'")
         kind = entry.get("kind", "sesnsp")
         if kind not in KINDS or entry["measure"] not in MEASURES:
-            raise ValueError(f"catalog.toml: '{ind_id}' has an unknown kind or measure")
+            raise ValueError(f"{name}: '{ind_id}' has an unknown kind or measure")
+        if entry.get("comparable", "yes") not in COMPARABLE:
+            raise ValueError(f"{name}: '{ind_id}' has an unknown comparable flag")
         comps = tuple(entry.get("components", ()))
         rows = tuple(r for r in cross if r.indicator in ((ind_id,) + comps))
         if kind == "sesnsp" and not rows:
-            raise ValueError(f"catalog.toml: '{ind_id}' has no crosswalk rows")
+            raise ValueError(f"{name}: '{ind_id}' has no crosswalk rows")
         out[ind_id] = Indicator(
             id=ind_id, label_es=entry["label_es"], label_en=entry["label_en"], measure=entry["measure"],
             unit=entry["unit"], notes=entry.get("notes", ""), kind=kind, components=comps,
             dataset=entry.get("dataset", ""), variable=entry.get("variable", ""), detail=entry.get("detail", ""),
-            additive=bool(entry.get("additive", True)), concept=entry.get("concept", ""), crosswalk=rows,
+            additive=bool(entry.get("additive", True)), concept=entry.get("concept", ""),
+            methodology=entry.get("methodology", ""), comparable=entry.get("comparable", "yes"),
+            municipal_dataset=entry.get("municipal_dataset", ""), crosswalk=rows,
         )
     unknown = {r.indicator for r in cross} - set(out)
     if unknown:

@@ -208,11 +208,12 @@ def release_sources(con: duckdb.DuckDBPyConnection, release_ids: list[int]) -> l
 def add_changes(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     """Period-over-period and year-over-year change (%), per geography, never across a methodology break."""
     out = frame.copy()
-    lag = 12 if freq == "month" else 1
-    g = out.groupby("geo")["value"]
+    lag = 12 if freq == "month" and out["period"].astype(str).str.len().eq(7).all() else 1
+    keys = [k for k in ("geo", "stage", "detail") if k in out.columns]  # never compare approved with exercised
+    g = out.groupby(keys)["value"]
     out["change_prev_pct"] = (out["value"] / g.shift(1) - 1) * 100
-    out["change_yoy_pct"] = (out["value"] / g.shift(lag) - 1) * 100 if freq == "month" else out["change_prev_pct"]
-    same = out.groupby("geo")["methodology"].shift(lag).eq(out["methodology"])
+    out["change_yoy_pct"] = (out["value"] / g.shift(lag) - 1) * 100 if lag == 12 else out["change_prev_pct"]
+    same = out.groupby(keys)["methodology"].shift(lag).eq(out["methodology"])
     out.loc[out["break"], "change_prev_pct"] = float("nan")
     out.loc[~same, "change_yoy_pct"] = float("nan")
     return out

@@ -57,7 +57,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 @fr.never_raises
 def detect(path: Path, head: bytes) -> bool:
     header = fr.csv_header(head)
-    return {"indicator", "geo", "period", "value", "source"} <= set(header)
+    # Recognised without its `source` column, so that a missing source is reported as such, not as "unknown".
+    return {"indicator", "label", "geo", "period", "value"} <= set(header)
 
 
 def read_table(path: Path) -> pd.DataFrame:
