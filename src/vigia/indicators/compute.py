@@ -163,9 +163,15 @@ def _finish(con, df: pd.DataFrame, ind: Indicator, q: IndicatorQuery, releases: 
     df["comparable"] = [flags.get(i, "no") for i in df["instrument"]]
     prev = df.groupby("geo")["instrument"].shift(1)
     df["break"] = prev.notna() & (prev != df["instrument"])
-    vint = {ds: queries._effective_vintage(con, ds, queries.resolve_vintage(con, ds, q.vintage))
-            for ds in ind.datasets if _has_dataset(con, ds)}
-    df["vintage"] = max(v for v in vint.values() if v) if any(vint.values()) else None
+    # The vintage a reader should cite: the newest release behind these numbers (not the dataset's newest, which
+    # for incidence may be an RNID file that contributes nothing to a 2015–2024 series).
+    sources = release_sources(con, releases)
+    if sources:
+        df["vintage"] = max(s["vintage"] for s in sources)
+    else:
+        vint = {ds: queries._effective_vintage(con, ds, queries.resolve_vintage(con, ds, q.vintage))
+                for ds in ind.datasets if _has_dataset(con, ds)}
+        df["vintage"] = max(v for v in vint.values() if v) if any(vint.values()) else None
     df["published"] = pd.to_datetime(df["published"]).dt.strftime("%Y-%m")
     cols = ["indicator", "geo", "geo_name", "period", "value", "unit", "months", "methodology", "comparable", "break",
             "measure", "vintage", "published"]
@@ -177,7 +183,7 @@ def _finish(con, df: pd.DataFrame, ind: Indicator, q: IndicatorQuery, releases: 
     out = df[cols].copy()
     if q.unit == "count":
         out["value"] = out["value"].round().astype("int64") if len(out) else out["value"]
-    out.attrs["sources"] = release_sources(con, releases)
+    out.attrs["sources"] = sources
     out.attrs["indicator"] = ind
     out.attrs["unit"] = q.unit
     out.attrs["breaks"] = [
