@@ -316,9 +316,13 @@ def _vintage_text(rev: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=rev.index)
 
 
+NOISE_Z = 3.0
+
+
 def _divergence(inegi: pd.DataFrame) -> pd.DataFrame:
     _require(inegi, ["geo", "year", "ratio"], "inegi")
-    table = inegi[["geo", "year", "ratio"]].copy()
+    counts = {"sesnsp", "inegi"} <= set(inegi.columns)
+    table = inegi[["geo", "year", "ratio", *(["sesnsp", "inegi"] if counts else [])]].copy()
     table["geo"] = _geo_codes(table["geo"])
     table["year"] = pd.to_numeric(table["year"], errors="coerce")
     table["ratio"] = pd.to_numeric(table["ratio"], errors="coerce")
@@ -328,7 +332,14 @@ def _divergence(inegi: pd.DataFrame) -> pd.DataFrame:
     table["prev_year"] = table.groupby("geo")["year"].shift(1)
     table["median"] = table.groupby("geo")["ratio"].transform("median")
     jump = np.log(table["ratio"] / table["prev_ratio"])
-    hit = table[(jump.abs() >= RATIO_JUMP) & (table["year"] - table["prev_year"] == 1)]
+    abrupt = (jump.abs() >= RATIO_JUMP) & (table["year"] - table["prev_year"] == 1)
+    if counts:
+        # Small states swing by chance: the log-ratio of two Poisson ratios has a standard error of about
+        # sqrt(1/a + 1/b + 1/c + 1/d); a jump within 3 of them is noise, not a change in recording.
+        g = table.groupby("geo")
+        se = np.sqrt(1 / table["sesnsp"] + 1 / table["inegi"] + 1 / g["sesnsp"].shift(1) + 1 / g["inegi"].shift(1))
+        abrupt &= jump.abs() >= NOISE_Z * se
+    hit = table[abrupt]
     if hit.empty:
         return _empty()
     jump = jump[hit.index]

@@ -498,7 +498,8 @@ def _inegi_ratios(con, dataset: str, instrument: str, vintage: dt.date | None) -
     both = both[both["inegi"] > 0]
     if both.empty:
         return None
-    return both.assign(ratio=both["value"] / both["inegi"])[["geo", "year", "ratio"]]
+    both = both.assign(ratio=both["value"] / both["inegi"]).rename(columns={"value": "sesnsp"})
+    return both[["geo", "year", "ratio", "sesnsp", "inegi"]]
 
 
 def _geo_name(code: str) -> str:
