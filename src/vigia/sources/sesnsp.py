@@ -253,9 +253,10 @@ def validate_raw(con: duckdb.DuckDBPyConnection, file: str, layout: Layout) -> N
         ln, col = min(bad)
         raise CellError(file, "the cell is empty.", line=ln, column=layout.header_of(col), expected="a non-empty label")
     _validate_places(con, file, layout, line)
+    has_dup = con.execute("SELECT count(*) FROM stage_labels WHERE repeats > 0").fetchone()[0]
     dup = con.execute(
         f"SELECT max({line}), min({line}) FROM raw GROUP BY key_hash, year HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
-    ).fetchone()
+    ).fetchone() if has_dup else None  # the exact line is only looked for when a duplicate exists
     if dup:
         raise RowError(file, f"duplicate row: same year, place and categories as line {dup[1]}.", line=dup[0],
                        expected="one row per year, place and category")
@@ -310,7 +311,8 @@ def collect_labels(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stage_labels AS
-        SELECT key_hash, min({_line(con)}) AS first_line, any_value({INSTRUMENT_SQL}) AS instrument,
+        SELECT key_hash, min({_line(con)}) AS first_line, count(*) - count(DISTINCT year) AS repeats,
+               any_value({INSTRUMENT_SQL}) AS instrument,
                any_value({geo}) AS geo, any_value(bien) AS bien, any_value(tipo) AS tipo,
                any_value(subtipo) AS subtipo, any_value(modalidad) AS modalidad, {sex_age}
         FROM raw GROUP BY key_hash

@@ -118,12 +118,6 @@ def _commit(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestRep
     release_id = int(_scalar(con, "SELECT coalesce(max(release_id), 0) + 1 FROM releases"))
     report.release_id = release_id
     _register_series(con, meta)
-    vcols = ", ".join(f"r.{v(i)}" for i in MONTHS)
-    con.execute(
-        f"CREATE TEMP TABLE stg AS SELECT s.series_id, r.year::SMALLINT AS year, {vcols} "
-        "FROM stage_rows r JOIN series s ON s.key_hash = r.key_hash"
-    )
-    report.cells = int(_scalar(con, "SELECT " + " + ".join(f"count({v(i)})" for i in MONTHS) + " FROM stg"))
     stored_here = _scalar(
         con,
         """
@@ -132,18 +126,26 @@ def _commit(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestRep
         """,
         [meta.dataset],
     )
+    vcols = ", ".join(f"r.{v(i)}" for i in MONTHS)
     if not stored_here:
-        # Nothing stored for these years at any vintage: every published cell is new, and the rows go in as
-        # they are, with no diff and no reconciliation.
-        mask = " | ".join(f"(CASE WHEN {v(i)} IS NOT NULL THEN {bit(i)} ELSE 0 END)" for i in MONTHS)
+        # Nothing stored for these years at any vintage: every published cell is new, so the rows go in as they
+        # are — one pass from the staged rows, no diff, no reconciliation.
+        mask = " | ".join(f"(CASE WHEN r.{v(i)} IS NOT NULL THEN {bit(i)} ELSE 0 END)" for i in MONTHS)
         con.execute(
-            f"CREATE TEMP TABLE diff AS SELECT * FROM (SELECT series_id, year, ({mask})::SMALLINT AS mask, "
-            f"{', '.join(v(i) for i in MONTHS)} FROM stg) WHERE mask <> 0"
+            f"CREATE TEMP TABLE diff AS SELECT * FROM (SELECT s.series_id, r.year::SMALLINT AS year, "
+            f"({mask})::SMALLINT AS mask, {vcols} FROM stage_rows r JOIN series s ON s.key_hash = r.key_hash) "
+            "WHERE mask <> 0"
         )
-        _write_records(con, vintage, release_id)
+        report.cells = int(_scalar(con, "SELECT coalesce(sum(bit_count(mask)), 0) FROM diff"))
         report.new = report.cells
-        _record_release(con, meta, report, release_id)
+        _write_records(con, vintage, release_id, source="diff")
+        _record_release(con, meta, report, release_id, span_of="diff")
         return
+    con.execute(
+        f"CREATE TEMP TABLE stg AS SELECT s.series_id, r.year::SMALLINT AS year, {vcols} "
+        "FROM stage_rows r JOIN series s ON s.key_hash = r.key_hash"
+    )
+    report.cells = int(_scalar(con, "SELECT " + " + ".join(f"count({v(i)})" for i in MONTHS) + " FROM stg"))
     _build_prev(con, meta.dataset, vintage)
     _build_diff(con, with_prev=True)
     counts = con.execute(
@@ -180,9 +182,13 @@ def _commit(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestRep
 DENSE_MONTHS = 4  # a diff row with at least this many changed months is stored wide, else as single cells
 
 
-def _write_records(con: duckdb.DuckDBPyConnection, vintage: dt.date, release_id: int) -> None:
-    """Store the diff: dense rows in cell_rows, sparse ones cell by cell in cell_changes."""
-    values = ", ".join(f"CASE WHEN mask & {bit(i)} <> 0 THEN {v(i)} END" for i in MONTHS)
+def _write_records(con: duckdb.DuckDBPyConnection, vintage: dt.date, release_id: int, source: str = "") -> None:
+    """Store the diff: dense rows in cell_rows, sparse ones cell by cell in cell_changes.
+
+    `source="diff"` says the diff holds exactly the new values (a first release): no masking needed.
+    """
+    values = (", ".join(v(i) for i in MONTHS) if source == "diff"
+              else ", ".join(f"CASE WHEN mask & {bit(i)} <> 0 THEN {v(i)} END" for i in MONTHS))
     con.execute(
         f"INSERT INTO cell_rows SELECT series_id, year, $v, $r, mask, {values} FROM diff "
         f"WHERE bit_count(mask) >= {DENSE_MONTHS}",
@@ -203,8 +209,9 @@ def _write_records(con: duckdb.DuckDBPyConnection, vintage: dt.date, release_id:
     )
 
 
-def _record_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestReport, release_id: int) -> None:
-    span = _published_span(con)
+def _record_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: IngestReport, release_id: int,
+                    span_of: str = "stg") -> None:
+    span = _published_span(con, span_of)
     origin = meta.origin or {}
     con.execute(
         "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -225,11 +232,11 @@ def _record_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, report: I
     report.flags = int(_scalar(con, "SELECT count(*) FROM stage_flags"))
 
 
-def _published_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
+def _published_span(con: duckdb.DuckDBPyConnection, table: str = "stg") -> tuple[dt.date | None, dt.date | None]:
     """First and last published month of the staged release."""
     firsts = ", ".join(f"CASE WHEN {v(i)} IS NOT NULL THEN {i} END" for i in MONTHS)
     row = con.execute(
-        f"SELECT min(make_date(year, least({firsts}), 1)), max(make_date(year, greatest({firsts}), 1)) FROM stg"
+        f"SELECT min(make_date(year, least({firsts}), 1)), max(make_date(year, greatest({firsts}), 1)) FROM {table}"
     ).fetchone()
     return row[0], row[1]
 
