@@ -32,37 +32,15 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     return home
 
 
-INCIDENCE_FILES = (
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_oct2020.csv",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_dic2020.csv",
-    "sesnsp/estatal_delitos_nm/Estatal-Delitos-2015-2021_feb2021.xlsx",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_may22.csv",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_jul23.csv",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_dic23.csv",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_jun24.csv",
-    "sesnsp/estatal_delitos_nm/IDEFC_NM_nov24.csv",
-)
-VICTIMS_FILES = (
-    "sesnsp/estatal_victimas_nm/IDVFC_NM_dic19-2019-UTF-8.csv",
-    "sesnsp/estatal_victimas_nm/IDVFC_NM_nov24_reconstructed.csv",
-    "sesnsp/estatal_victimas_nm/IDVFC_NM_jun25_reconstructed.csv",
-)
-RNID_FILE = "sesnsp/rnid_2026/estatal_n.csv"
-CIEISP_FILE = "sesnsp/estatal_delitos_metodologia_1997/IncidenciaDelictivaEstatal.xlsx"
-CONTEXT_FILES = (
-    "conapo/5_Indicadores_demográficos_proyecciones.xlsx",
-    "conapo/poblacion_municipal_1990-2040_lapanquecita.csv",
-    "inegi/homicidios/mexico-state-month-homicide-rates-2000-2022.csv",
-    "inegi/envipe/data_percepcion_seguridad.xlsx",
-    "inegi/envipe/indicador_inseguridad_estados.csv",
-    "wjp/2024_wjp_rule_of_law_index_HISTORICAL_DATA_FILE.xlsx",
-    "budget/cuenta_publica_2019_gasto_por_categoria_programatica.xls",
-    "budget/cuenta_publica_2020_gasto_por_categoria_programatica.xls",
-    "budget/cuenta_publica_2021_gasto_por_categoria_programatica.xls",
-    "budget/cuenta_publica_2022_gasto_por_categoria_programatica.xls",
-    "budget/cuenta_publica_2023_gasto_por_categoria_programatica.xls",
-    "budget/pef_cp_programas_seguridad_sociales_2019_2025.csv",
-)
+# The same official files the embedded snapshot is built from: every SESNSP state release, CIEISP, CONAPO, INEGI,
+# ENVIPE, WJP and the budget.
+from vigia.snapshot import SNAPSHOT_FILES  # noqa: E402
+
+INCIDENCE_FILES = tuple(f for f in SNAPSHOT_FILES if f.startswith("sesnsp/estatal_delitos_nm/"))
+VICTIMS_FILES = tuple(f for f in SNAPSHOT_FILES if f.startswith("sesnsp/estatal_victimas_nm/"))
+RNID_FILE = next(f for f in SNAPSHOT_FILES if f.startswith("sesnsp/rnid_2026/"))
+CIEISP_FILE = next(f for f in SNAPSHOT_FILES if f.startswith("sesnsp/estatal_delitos_metodologia_1997/"))
+CONTEXT_FILES = tuple(f for f in SNAPSHOT_FILES if not f.startswith("sesnsp/"))
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +51,7 @@ def full_store(data_dir, tmp_path_factory):
 
     path = tmp_path_factory.mktemp("full_store") / "vigia.duckdb"
     store = Store(path)
-    for rel in (*INCIDENCE_FILES, *VICTIMS_FILES, RNID_FILE, CIEISP_FILE, *CONTEXT_FILES):
+    for rel in SNAPSHOT_FILES:
         store.ingest_path(data_dir / rel)
     yield store
     store.close()
