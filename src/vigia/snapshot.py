@@ -99,6 +99,11 @@ def build_snapshot(files: list[Path], out: Path | None = None) -> dict:
     """Ingest `files` into a scratch store and export it as the package snapshot."""
     out = out or snapshot_dir()
     out.mkdir(parents=True, exist_ok=True)
+    municipal = [f for f in files if f.name.startswith("poblacion_municipal")]
+    if municipal and out == snapshot_dir():  # the packaged municipality names come from the same CONAPO table
+        from vigia.geo.municipalities import write_catalogue
+
+        write_catalogue(municipal[0])
     with tempfile.TemporaryDirectory() as scratch:
         store = Store(Path(scratch) / "snap.duckdb")
         reports = [store.ingest_path(f) for f in files]

@@ -101,9 +101,19 @@ def resolve_geo(value: str | int, *, parameter: str = "geo", allow_municipal: bo
     code = state_code_for(text)
     if code is not None:
         return code
+    if allow_municipal:
+        from vigia.geo.municipalities import resolve_municipality, suggest_municipalities
+
+        mun = resolve_municipality(text, parameter=parameter)
+        if mun is not None:
+            return mun
+    else:
+        suggest_municipalities = None
     names = sorted({s.short_name for s in STATES} | {"Nacional"})
     near = difflib.get_close_matches(normalize_name(text), [normalize_name(n) for n in names], n=3, cutoff=0.5)
     by_key = {normalize_name(n): n for n in names}
     pretty = [by_key[k] for k in near]
+    if suggest_municipalities is not None:
+        pretty += [m for m in suggest_municipalities(text) if m not in pretty]
     hint = f" Did you mean: {', '.join(pretty)}?" if pretty else ""
     raise QueryError(parameter, f"unknown geography '{value}'.{hint}", ["00"] + [s.code for s in STATES])

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from vigia.errors import QueryError
-from vigia.geo.catalog import NATIONAL, normalize_name, resolve_geo, state_name
+from vigia.geo.catalog import NATIONAL, normalize_name, resolve_geo
 from vigia.indicators.catalog import Indicator, comparability, get
 from vigia.indicators.population import population_for
 from vigia.store import queries
@@ -157,7 +157,7 @@ def _finish(con, df: pd.DataFrame, ind: Indicator, q: IndicatorQuery, releases: 
     df = df.sort_values(["geo", "period"]).reset_index(drop=True)
     df["indicator"] = ind.id
     df["measure"] = ind.measure
-    df["geo_name"] = [state_name(g) if len(g) == 2 else g for g in df["geo"]]
+    df["geo_name"] = [queries._geo_name(g) for g in df["geo"]]
     df["unit"] = UNIT_LABELS[q.unit][0] if q.unit != "count" else ind.unit
     df["methodology"] = df["instrument"]
     df["comparable"] = [flags.get(i, "no") for i in df["instrument"]]

@@ -261,7 +261,9 @@ def _geo_name(code: str) -> str:
             return state_name(code)
         except QueryError:
             return code
-    return code
+    from vigia.geo.municipalities import municipality_name
+
+    return municipality_name(code) or code
 
 
 def revisions(
