@@ -103,7 +103,28 @@ def rank(
         emit(frame, fmt, title=f"{indicator} — {period}", caption=_caption(frame.attrs.get("sources", []), []))
 
 
+@friendly
+def geographies(
+    municipal: str = typer.Option(None, "--municipal", help="List the municipalities of this state (code or name)."),
+    fmt: OutputFormat = FormatOpt,
+) -> None:
+    """The geography catalogue: INEGI codes, official and common names, aliases (or a state's municipalities)."""
+    from vigia.geo.catalog import STATES, resolve_geo
+    from vigia.geo.municipalities import municipalities
+
+    if municipal:
+        state = resolve_geo(municipal, parameter="municipal", allow_municipal=False)
+        rows = [{"code": c, "name": n, "state": st} for c, (n, st) in municipalities().items() if st == state]
+        emit(pd.DataFrame(rows), fmt, title=f"Municipios / Municipalities — {state}")
+        return
+    rows = [{"code": "00", "name": "Nacional", "short_name": "Nacional", "abbreviation": "", "aliases": "nacional|national"}]
+    rows += [{"code": st.code, "name": st.name, "short_name": st.short_name, "abbreviation": st.abbreviation,
+              "aliases": "|".join(st.aliases)} for st in STATES]
+    emit(pd.DataFrame(rows), fmt, title="Geografías / Geographies")
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(geographies)
     app.command()(indicators)
     app.command()(compare)
     app.command()(rank)
