@@ -117,7 +117,8 @@ def geographies(
         rows = [{"code": c, "name": n, "state": st} for c, (n, st) in municipalities().items() if st == state]
         emit(pd.DataFrame(rows), fmt, title=f"Municipios / Municipalities — {state}")
         return
-    rows = [{"code": "00", "name": "Nacional", "short_name": "Nacional", "abbreviation": "", "aliases": "nacional|national"}]
+    rows = [{"code": "00", "name": "Nacional", "short_name": "Nacional", "abbreviation": "",
+             "aliases": "nacional|national"}]
     rows += [{"code": st.code, "name": st.name, "short_name": st.short_name, "abbreviation": st.abbreviation,
               "aliases": "|".join(st.aliases)} for st in STATES]
     emit(pd.DataFrame(rows), fmt, title="Geografías / Geographies")
