@@ -175,9 +175,9 @@ def test_budget_years_come_from_one_source_each(full_store):
     files = {s["file_name"] for s in sv.attrs["sources"]}
     assert "cuenta_publica_2020_gasto_por_categoria_programatica.xls" in files
     assert "pef_cp_programas_seguridad_sociales_2019_2025.csv" in files
-    # as published by mid-2021: the official files of 2019–2021 only
+    # as published by mid-2021: the Cuenta Pública of 2019 (April 2020) and of 2020 (April 2021) only
     early = _series(full_store, "presupuesto_sembrando_vida", freq="year", vintage="2021-06")
-    assert sorted(set(early["period"])) == ["2019", "2020", "2021"] and early["vintage"].iloc[0] == "2021-01"
+    assert sorted(set(early["period"])) == ["2019", "2020"] and early["vintage"].iloc[0] == "2021-04"
 
 
 # ---- bad requests --------------------------------------------------------------------------------------------

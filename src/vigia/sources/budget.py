@@ -28,6 +28,7 @@ on it and on the concatenation of both.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from functools import lru_cache
 from importlib import resources
@@ -363,3 +364,10 @@ def detect(path: Path, head: bytes) -> bool:
 def read(path: Path) -> pd.DataFrame:
     """Read either budget layout; ``frame.attrs['dataset']`` (and ``layout_for``) tell which."""
     return fr.read_any(LAYOUTS, path)
+
+
+def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:
+    """The Cuenta Pública of fiscal year N is published by 30 April of N+1: that is when its figures became
+    public, so as-of answers are true to the calendar (the derivative table carries its latest year)."""
+    last_year = int(pd.to_datetime(frame["period"]).dt.year.max())
+    return dt.date(last_year + 1, 4, 1)

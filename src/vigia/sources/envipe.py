@@ -17,6 +17,7 @@ Periods: ``period`` is the **survey year** (Jan 1, freq 'Y'); ``extra`` is the e
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -179,3 +180,9 @@ def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
 def read(path: Path) -> pd.DataFrame:
     """Read either ENVIPE layout; the two variables stay distinct ids in distinct datasets."""
     return fr.read_any(LAYOUTS, path)
+
+
+def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:
+    """ENVIPE's survey of year N (fieldwork March–April) is published in September of N."""
+    last_year = int(pd.to_datetime(frame["period"]).dt.year.max())
+    return dt.date(last_year, 9, 1)

@@ -17,6 +17,7 @@ Jan 1 of the edition's last year (2017-2018 → 2018-01-01) and ``extra`` keeps 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -126,3 +127,9 @@ LAYOUTS: tuple[fr.Layout, ...] = (
 
 def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
     return fr.layout_for(LAYOUTS, path, head)
+
+
+def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:
+    """WJP publishes each edition in October or November of its (last) year."""
+    last_year = int(pd.to_datetime(frame["period"]).dt.year.max())
+    return dt.date(last_year, 10, 1)
