@@ -50,12 +50,16 @@ def _norm(text: str) -> str:
     return normalize_name(text)
 
 
+def _pattern(text: str) -> str:
+    """A crosswalk pattern, normalised like the labels it matches ('*' stays a wildcard)."""
+    return "*".join(_norm(part) for part in text.split("*"))
+
+
 def _matches(patterns: tuple[str, ...], value: str) -> bool:
     if not patterns:
         return True
     v = _norm(value)
-    return any(fnmatch.fnmatchcase(v, _norm(p).replace(" ", " ") if "*" not in p else
-                                   "*".join(_norm(part) for part in p.split("*"))) for p in patterns)
+    return any(fnmatch.fnmatchcase(v, _pattern(p)) for p in patterns)
 
 
 def category_keys(con: duckdb.DuckDBPyConnection, ind: Indicator, dataset: str) -> list[str]:
