@@ -122,7 +122,7 @@ def detect_layout(headers: list[str], file: str) -> Layout | None:
 
 
 def load_csv(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, encoding: str) -> None:
-    types = {c: ("BIGINT" if c in MONTHS else "INTEGER" if c == "year" else "VARCHAR") for c in layout.columns}
+    types = {c: ("INTEGER" if c in MONTHS or c == "year" else "VARCHAR") for c in layout.columns}
     con.execute("DROP TABLE IF EXISTS raw")
     con.execute("DROP TABLE IF EXISTS vigia_rejects")
     con.execute("DROP TABLE IF EXISTS vigia_reject_scans")
@@ -335,9 +335,8 @@ def stage(con: duckdb.DuckDBPyConnection, layout: Layout) -> tuple[dt.date, int]
         """,
         {"dataset": layout.dataset},
     )
-    months = ", ".join(f"{c} AS v{c[1:]}" for c in MONTHS)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_rows AS SELECT key_hash, year, {months} FROM raw")
-    states = con.execute("SELECT count(DISTINCT lpad(trim(state_code), 2, '0')) FROM raw").fetchone()[0]
+    states, last_year, rows = con.execute(
+        "SELECT count(DISTINCT lpad(trim(state_code), 2, '0')), max(year), count(*) FROM raw").fetchone()
     if states >= 32:
         con.execute("CREATE OR REPLACE TEMP TABLE stage_coverage AS SELECT DISTINCT year, '*' AS scope FROM raw")
     else:  # a partial file (some states) speaks only for its states
@@ -359,16 +358,15 @@ def stage(con: duckdb.DuckDBPyConnection, layout: Layout) -> tuple[dt.date, int]
         WHERE value < 0
         """
     )
-    last_year = con.execute("SELECT max(year) FROM raw").fetchone()[0]
     last_month = con.execute(
         "SELECT max(greatest(" + ", ".join(f"CASE WHEN {c} IS NOT NULL THEN {int(c[1:])} END" for c in MONTHS)
         + ")) FROM raw WHERE year = ?", [last_year]
     ).fetchone()[0]
-    return dt.date(int(last_year), int(last_month or 1), 1), int(n_rows(con))
-
-
-def n_rows(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    # Keep only the numbers for the commit: the labels (most of the memory) are in stage_keys already.
+    months = ", ".join(f"{c} AS v{c[1:]}" for c in MONTHS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rows AS SELECT key_hash, year, {months} FROM raw")
+    con.execute("DROP TABLE raw")
+    return dt.date(int(last_year), int(last_month or 1), 1), int(rows)
 
 
 # ---------------------------------------------------------------------------------------------
