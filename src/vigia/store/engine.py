@@ -108,7 +108,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta) -> IngestR
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("stg", "prev", "diff", "b_rows"):
+        for name in ("stg", "prev", "diff", "b_rows", "prev_rows", "prev_multi", "b_drops"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return report
 
@@ -261,23 +261,52 @@ def _register_series(con: duckdb.DuckDBPyConnection, meta: ReleaseMeta) -> None:
 
 
 def _build_prev(con: duckdb.DuckDBPyConnection, dataset: str, vintage: dt.date) -> None:
-    """The store's values as of `vintage` for every covered series-year, folded back to wide rows."""
+    """The store's values as of `vintage` for every covered series-year, folded back to wide rows.
+
+    Most series-years hold a single record row (the first release that published them): those are taken as they
+    are, and only the others — revised or extended since — are folded month by month.
+    """
+    covered = """
+        s.dataset = $dataset AND cv.valid_from <= $v
+        AND (cv.year IN (SELECT year FROM stage_coverage WHERE scope = '*')
+             OR EXISTS (SELECT 1 FROM stage_coverage c
+                        WHERE c.scope <> '*' AND c.year = cv.year AND c.scope = substr(s.geo, 1, 2)))
+    """
+    con.execute(
+        f"""
+        CREATE TEMP TABLE prev_rows AS
+        SELECT cv.* FROM cell_rows cv JOIN series s ON s.series_id = cv.series_id WHERE {covered}
+        """,
+        {"dataset": dataset, "v": vintage},
+    )
+    con.execute(
+        f"""
+        CREATE TEMP TABLE prev_multi AS
+        SELECT series_id, year FROM prev_rows GROUP BY series_id, year HAVING count(*) > 1
+        UNION
+        SELECT cv.series_id, cv.year FROM cell_changes cv JOIN series s ON s.series_id = cv.series_id WHERE {covered}
+        """,
+        {"dataset": dataset, "v": vintage},
+    )
+    single = ", ".join(f"CASE WHEN r.mask & {bit(i)} <> 0 THEN r.{m(i)} END AS {p(i)}" for i in MONTHS)
     folds = ", ".join(
         f"arg_max_null({m(i)}, cv.valid_from) FILTER (WHERE cv.mask & {bit(i)} <> 0) AS {p(i)}" for i in MONTHS
     )
     con.execute(
         f"""
         CREATE TEMP TABLE prev AS
+        SELECT r.series_id, r.year, {single}
+        FROM prev_rows r ANTI JOIN prev_multi x ON x.series_id = r.series_id AND x.year = r.year
+        UNION ALL
         SELECT cv.series_id, cv.year, {folds}
-        FROM cell_versions cv JOIN series s ON s.series_id = cv.series_id
-        WHERE s.dataset = $dataset AND cv.valid_from <= $v
-          AND (cv.year IN (SELECT year FROM stage_coverage WHERE scope = '*')
-               OR EXISTS (SELECT 1 FROM stage_coverage c
-                          WHERE c.scope <> '*' AND c.year = cv.year AND c.scope = substr(s.geo, 1, 2)))
+        FROM cell_versions cv SEMI JOIN prev_multi x ON x.series_id = cv.series_id AND x.year = cv.year
+        WHERE cv.valid_from <= $v
         GROUP BY cv.series_id, cv.year
         """,
-        {"dataset": dataset, "v": vintage},
+        {"v": vintage},
     )
+    con.execute("DROP TABLE prev_rows")
+    con.execute("DROP TABLE prev_multi")
 
 
 def _build_diff(con: duckdb.DuckDBPyConnection, *, with_prev: bool) -> None:
