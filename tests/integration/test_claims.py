@@ -1,0 +1,220 @@
+"""The claim checker on a corpus built from the real releases (tests/data/claims), plus its CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vigia.claims import VERDICTS, check_file, check_text
+from vigia.claims.numbers import parse_literal, scan
+from vigia.claims.vocabulary import fold
+from vigia.store import Store
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "claims"
+EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
+FILES = sorted({r["file"] for r in EXPECTED})
+INTERFACE = ("text", "value", "verdict", "indicator", "measure", "geo", "period", "vintage", "matched_value",
+             "latest_value", "explanation")
+runner = CliRunner()
+
+
+class _Borrowed:
+    """The session store, lent to a CLI command without letting it close it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> Store:
+        return self.store
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+@pytest.fixture()
+def cli(full_store: Store, monkeypatch):
+    monkeypatch.setattr("vigia.store.open_store", lambda **kw: _Borrowed(full_store))
+    from vigia.cli import app
+
+    def invoke(*args: str, stdin: str | None = None):
+        return runner.invoke(app, list(args), input=stdin, env={"COLUMNS": "200"})
+
+    return invoke
+
+
+# ---- the corpus --------------------------------------------------------------------------------------------
+
+def test_corpus_is_big_and_varied():
+    assert len(EXPECTED) >= 25
+    assert {r["category"] for r in EXPECTED} >= {"true", "revised", "confused", "false", "unverifiable"}
+    assert {r["verdict"] for r in EXPECTED} == set(VERDICTS)
+    assert {"es", "en"} == {f[:2] for f in FILES}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_claim_gets_its_verdict(full_store: Store, name: str):
+    claims = check_file(full_store.con, CORPUS / name)
+    expected = [r for r in EXPECTED if r["file"] == name]
+    found = [(c.text, c.verdict) for c in claims]
+    assert found == [(r["text"], r["verdict"]) for r in expected], name
+    for c, r in zip(claims, expected):
+        where = f"{name} #{r['n']} {r['text']!r}"
+        assert c.kind == r["kind"], where
+        for field in ("indicator", "measure", "vintage"):
+            if r[field]:
+                assert getattr(c, field) == r[field], f"{where}: {field}"
+        assert c.explanation, where
+        if c.verdict == "unverifiable":
+            assert c.matched_value is None, where
+
+
+def test_the_feminicide_example(full_store: Store):
+    text = "Feminicides rose from 428 in 2015 to 1,006 in 2019."
+    a, b, change = check_text(full_store.con, text)
+    assert (a.verdict, a.matched_value, a.vintage, a.measure) == ("exact", 428, "2025-06", "victimas")
+    assert (b.verdict, b.matched_value, b.vintage, b.latest_value, b.latest_vintage) == (
+        "exact", 1006, "2019-12", 970, "2025-06")
+    assert "2019-12" in b.explanation and "970" in b.explanation
+    assert change.kind == "implied_change" and change.period == "2015→2019"
+    assert change.verdict == "contradicted" and round(change.matched_value, 1) == 126.6
+    assert "2019-12" in change.explanation
+
+
+def test_confused_measure_names_the_series_it_matches(full_store: Store):
+    (c,) = check_text(full_store.con, "En 2019 hubo 29,455 víctimas de homicidio doloso.")
+    assert (c.verdict, c.measure, c.measure_claimed, c.vintage, c.latest_value) == (
+        "contradicted", "carpetas", "victimas", "2020-12", 29500)
+    assert "carpetas" in c.explanation and "34,723" in c.explanation
+    (e,) = check_text(full_store.con, "In 2019 there were 29,455 intentional homicide case files.")
+    assert (e.verdict, e.vintage, e.latest_value) == ("exact", "2020-12", 29500)
+    assert "2020-12" in e.explanation and "29,500" in e.explanation
+
+
+def test_ranks_and_editions(full_store: Store):
+    (c,) = check_text(full_store.con, "In 2018 the Rule of Law Index ranked Mexico 97 of 126.")
+    assert c.verdict == "contradicted" and c.period == "2017-2018"
+    assert "no such ranking in that edition" in c.explanation and "92 of 113" in c.explanation
+    (s,) = check_text(full_store.con, "En el Índice de Estado de Derecho 2019, México quedó en el lugar 99 de 126.")
+    assert s.verdict == "exact" and s.matched_total == 126
+
+
+# ---- numbers as written -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("literal, value, precision", [
+    ("34,588", 34588, 1), ("34.588", 34588, 1), ("34 588", 34588, 1), ("1,006", 1006, 1), ("74.3", 74.3, 0.1),
+    ("74,3", 74.3, 0.1), ("0.428", 0.428, 0.001), ("1,234.5", 1234.5, 0.1), ("1.234,5", 1234.5, 0.1),
+])
+def test_literals(literal, value, precision):
+    v, p, _ = parse_literal(literal)
+    assert v == pytest.approx(value) and p == pytest.approx(precision)
+
+
+@pytest.mark.parametrize("text, value, precision", [
+    ("34 mil homicidios", 34000, 1000), ("74,3 por ciento", 74.3, 0.1), ("1.2 millones", 1_200_000, 100_000),
+    ("28.9 mil millones de pesos", 28.9e9, 1e8), ("34 mil 588", 34588, 1), ("34k", 34000, 1000),
+])
+def test_multipliers(text, value, precision):
+    (n,) = scan(text, fold(text), 0, len(text))
+    assert n.value == pytest.approx(value) and n.precision == pytest.approx(precision)
+
+
+def test_spanish_and_english_forms_agree(full_store: Store):
+    forms = ["En 2019 hubo 34.723 víctimas de homicidio doloso.", "En 2019 hubo 34 723 víctimas de homicidio doloso.",
+             "In 2019 there were 34,723 victims of intentional homicide.",
+             "Hubo casi 35 mil víctimas de homicidio doloso en 2019."]
+    for text in forms:
+        (c,) = check_text(full_store.con, text)
+        assert (c.verdict, c.indicator, c.period) == ("exact", "homicidio_doloso_victimas", "2019"), text
+
+
+# ---- the command ------------------------------------------------------------------------------------------
+
+def test_cli_json_interface(cli):
+    r = cli("check", str(CORPUS / "en_feminicides.md"), "--format", "json")
+    assert r.exit_code == 0, r.output
+    records = json.loads(r.stdout)
+    assert isinstance(records, list) and len(records) == sum(x["file"] == "en_feminicides.md" for x in EXPECTED)
+    for rec in records:
+        assert set(INTERFACE) <= set(rec)
+        assert rec["verdict"] in VERDICTS
+    assert records[1]["vintage"] == "2019-12" and records[1]["latest_value"] == 970
+
+
+def test_cli_table_csv_and_stdin(cli):
+    r = cli("check", str(CORPUS / "es_contexto.md"))
+    assert r.exit_code == 0 and "exact" in r.stdout and "92 de 113" in r.stdout
+    r = cli("check", str(CORPUS / "es_contexto.md"), "-f", "csv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[0].startswith("id,text,value,verdict,indicator")
+    r = cli("check", "-", "-f", "json", stdin="En 2018 hubo 33,742 víctimas de homicidio doloso.")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["verdict"] == "exact"
+
+
+def test_cli_annotated_copies(cli, tmp_path):
+    md, page = tmp_path / "out.md", tmp_path / "out.html"
+    assert cli("check", str(CORPUS / "en_feminicides.md"), "--annotated", str(md)).exit_code == 0
+    assert cli("check", str(CORPUS / "en_feminicides.md"), "--annotated", str(page)).exit_code == 0
+    text = md.read_text(encoding="utf-8")
+    assert "1,006 ✅[^c2]" in text and "[^c2]: ✅ exact" in text and "revised to 970" in text
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'class="claim contradicted"' in html and 'id="c3"' in html
+
+
+def test_cli_no_claims_empty_and_binary(cli, tmp_path):
+    none = tmp_path / "none.md"
+    none.write_text("# Nota\n\nUn texto sin cifras, publicado en 2024.\n", encoding="utf-8")
+    r = cli("check", str(none))
+    assert r.exit_code == 0 and "no numeric claims" in r.output.lower()
+    r = cli("check", str(none), "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
+    empty = tmp_path / "empty.md"
+    empty.write_text("  \n", encoding="utf-8")
+    binary = tmp_path / "report.pdf"
+    binary.write_bytes(b"%PDF-1.7\n\x00\x01\x02binary\xff\xfe" * 20)
+    for path in (empty, binary, tmp_path / "missing.md"):
+        r = cli("check", str(path))
+        assert r.exit_code != 0, path
+        assert "Traceback" not in r.output and "Error" in r.output, r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+def test_a_short_article_checks_in_a_few_seconds(full_store: Store):
+    text = "\n\n".join((CORPUS / f).read_text(encoding="utf-8") for f in FILES)
+    fresh = duckdb_copy(full_store)  # a new connection: nothing precomputed yet
+    try:
+        start = time.perf_counter()
+        claims = check_text(fresh, text)
+        elapsed = time.perf_counter() - start
+    finally:
+        fresh.close()
+    assert len(claims) >= 50
+    assert elapsed < 10, f"{elapsed:.1f}s for {len(claims)} claims"
+
+
+def duckdb_copy(store: Store):
+    """A second connection to the session store's database (same process, same configuration)."""
+    return store.con.cursor()
+
+
+def test_spans_months_days_and_rates(full_store: Store):
+    """Sums over years, months of a release, daily averages and rates, from MANIFEST §1.1, §2.1 and §4."""
+    text = ("Entre 2019 y 2023 hubo 163,351 víctimas de homicidio doloso. "  # 34723+34569+33359+30979+29721
+            "De enero a noviembre de 2024 se abrieron 23,581 carpetas por homicidio doloso. "
+            "En 2024 hubo unas 82 víctimas de homicidio doloso al día. "  # 30046 / 366
+            "La tasa fue de 27.3 víctimas de homicidio doloso por cada 100 mil habitantes en 2019.")  # 34723/127215666
+    span, months, daily, rate = check_text(full_store.con, text)
+    assert (span.verdict, span.period, span.vintage) == ("exact", "2019-2023", "2025-06")
+    assert (months.verdict, months.period, months.vintage) == ("exact", "2024-01/2024-11", "2024-11")
+    assert (daily.verdict, daily.vintage) == ("exact", "2025-06") and round(daily.matched_value, 1) == 82.1
+    assert (rate.kind, rate.verdict) == ("rate", "exact") and round(rate.matched_value, 2) == 27.29
+
+
+def test_measure_named_but_not_published_is_unverifiable(full_store: Store):
+    (c,) = check_text(full_store.con, "In 2014 there were 20,010 victims of intentional homicide.")
+    assert c.verdict == "unverifiable" and "2014" in c.explanation
+    (m,) = check_text(full_store.con, "Las policías municipales de León reportaron 500 homicidios en 2019.")
+    assert m.verdict == "unverifiable"
