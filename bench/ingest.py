@@ -45,6 +45,7 @@ def step_vigia(store: str, file: str) -> dict:
 
 
 def step_duckdb_scan(file: str) -> dict:
+    """Every column parsed, nothing kept: the least any reader of the file can do."""
     import duckdb
 
     con = duckdb.connect()
@@ -52,6 +53,16 @@ def step_duckdb_scan(file: str) -> dict:
     con.execute(
         f"SELECT count(*), min(COLUMNS(*)) FROM read_csv('{file}', encoding = 'latin-1', header = true)"
     ).fetchall()
+    return {"seconds": time.perf_counter() - t}
+
+
+def step_duckdb_table(file: str) -> dict:
+    """Every column parsed and kept as a table: the least any store of the file can do."""
+    import duckdb
+
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(f"CREATE TEMP TABLE t AS SELECT * FROM read_csv('{file}', encoding = 'latin-1', header = true)")
     return {"seconds": time.perf_counter() - t}
 
 
@@ -66,7 +77,8 @@ def step_pandas(file: str, out: str) -> dict:
     return {"seconds": time.perf_counter() - t}
 
 
-STEPS = {"vigia": step_vigia, "duckdb_scan": step_duckdb_scan, "pandas": step_pandas}
+STEPS = {"vigia": step_vigia, "duckdb_scan": step_duckdb_scan, "duckdb_table": step_duckdb_table,
+         "pandas": step_pandas}
 
 
 def run_child(step: str, *args: str) -> dict:
@@ -77,6 +89,16 @@ def run_child(step: str, *args: str) -> dict:
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _used_bytes_after(store: Path, size1: int) -> tuple[int, int]:
+    """Bytes in used blocks now, and an estimate for the first release (its file had no free blocks)."""
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    block_size, total, used = con.execute("PRAGMA database_size").fetchone()[2:5]
+    con.close()
+    return size1, used * block_size + (store.stat().st_size - total * block_size)
 
 
 def main() -> None:
@@ -106,20 +128,24 @@ def main() -> None:
     for suffix in ("", ".wal"):
         Path(str(store) + suffix).unlink(missing_ok=True)
     scan = run_child("duckdb_scan", str(first))
+    table = run_child("duckdb_table", str(first))
     pandas = run_child("pandas", str(first), str(args.work / "pandas.parquet"))
     v1 = run_child("vigia", str(store), str(first))
     size1 = store.stat().st_size
     v2 = run_child("vigia", str(store), str(second))
     size2 = store.stat().st_size
+    used1, used2 = _used_bytes_after(store, size1)
 
     print()
     print(f"{'step':<42}{'seconds':>10}{'peak RSS MB':>14}")
-    for name, r in (("DuckDB bare read_csv scan (floor)", scan), ("pandas read_csv + melt + Parquet", pandas),
+    for name, r in (("DuckDB bare read_csv scan (floor)", scan), ("DuckDB read_csv into a table", table),
+                    ("pandas read_csv + melt + Parquet", pandas),
                     ("Vigía ingest, first release", v1), ("Vigía ingest, second release (1% changed)", v2)):
         print(f"{name:<42}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14,.0f}")
     print()
     checks = [
         ("ingest ≤ 3× bare scan", v1["seconds"] / scan["seconds"], "×", v1["seconds"] <= 3 * scan["seconds"]),
+        ("ingest ≤ 3× read into a table", v1["seconds"] / table["seconds"], "×", v1["seconds"] <= 3 * table["seconds"]),
         ("≥ 3× faster than pandas", pandas["seconds"] / v1["seconds"], "×", pandas["seconds"] >= 3 * v1["seconds"]),
         ("peak RSS ≤ 2 GB", max(v1["peak_rss_mb"], v2["peak_rss_mb"]), "MB",
          max(v1["peak_rss_mb"], v2["peak_rss_mb"]) <= 2048),
@@ -128,8 +154,9 @@ def main() -> None:
     ]
     for label, value, unit, ok in checks:
         print(f"{label:<32}{value:>10.2f} {unit:<3} {'OK' if ok else 'MISSED'}")
-    print(f"\nstore after first release: {size1 / 1e6:,.1f} MB; after second: {size2 / 1e6:,.1f} MB; "
-          f"cells changed by the second release: {v2['cells_changed']:,}")
+    print(f"\nstore after first release: {size1 / 1e6:,.1f} MB; after second: {size2 / 1e6:,.1f} MB "
+          f"(blocks in use: {used2 / 1e6:,.1f} MB, +{100 * (used2 - used1) / used1:.1f}%; the rest are free blocks "
+          f"DuckDB reuses on the next write); cells changed by the second release: {v2['cells_changed']:,}")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
 

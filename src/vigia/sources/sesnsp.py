@@ -311,7 +311,10 @@ def collect_labels(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stage_labels AS
-        SELECT key_hash, min({_line(con)}) AS first_line, count(*) - count(DISTINCT year) AS repeats,
+        SELECT key_hash, min({_line(con)}) AS first_line,
+               -- a series repeats a year iff it has more rows than distinct years (years fit a 64-bit mask)
+               count(*) - bit_count(bit_or(CASE WHEN year BETWEEN {YEAR_MIN} AND {YEAR_MAX}
+                                                THEN 1::UBIGINT << (year - {YEAR_MIN})::UBIGINT ELSE 0 END)) AS repeats,
                any_value({INSTRUMENT_SQL}) AS instrument,
                any_value({geo}) AS geo, any_value(bien) AS bien, any_value(tipo) AS tipo,
                any_value(subtipo) AS subtipo, any_value(modalidad) AS modalidad, {sex_age}
