@@ -55,3 +55,16 @@ def full_store(data_dir, tmp_path_factory):
         store.ingest_path(data_dir / rel)
     yield store
     store.close()
+
+
+class Borrowed:
+    """A store lent to a CLI command (which opens and closes its own) without letting it close the connection."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def __enter__(self):
+        return self.store
+
+    def __exit__(self, *exc) -> bool:
+        return False

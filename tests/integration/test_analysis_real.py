@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import Borrowed
 from vigia.analysis.service import changepoints_for, its_for, quality_for, silent_months
 from vigia.events import load_events
 from vigia.store import Store
@@ -32,22 +33,10 @@ def latest_quality(full_store: Store) -> tuple[pd.DataFrame, float]:
     return flags, time.perf_counter() - began
 
 
-class _Borrowed:
-    """The session store lent to a CLI command, which must not close its connection."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __enter__(self) -> Store:
-        return self.store
-
-    def __exit__(self, *exc) -> bool:
-        return False
-
 
 @pytest.fixture()
 def cli(full_store: Store, monkeypatch):
-    monkeypatch.setattr("vigia.cli.analysis.open_store", lambda **kw: _Borrowed(full_store))
+    monkeypatch.setattr("vigia.cli.analysis.open_store", lambda **kw: Borrowed(full_store))
     from vigia.cli import app
 
     def invoke(*args: str):

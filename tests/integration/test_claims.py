@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import Borrowed
 from vigia.claims import VERDICTS, check_file, check_text
 from vigia.claims.numbers import parse_literal, scan
 from vigia.claims.vocabulary import fold
@@ -23,22 +24,10 @@ INTERFACE = ("text", "value", "verdict", "indicator", "measure", "geo", "period"
 runner = CliRunner()
 
 
-class _Borrowed:
-    """The session store, lent to a CLI command without letting it close it."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __enter__(self) -> Store:
-        return self.store
-
-    def __exit__(self, *exc) -> bool:
-        return False
-
 
 @pytest.fixture()
 def cli(full_store: Store, monkeypatch):
-    monkeypatch.setattr("vigia.store.open_store", lambda **kw: _Borrowed(full_store))
+    monkeypatch.setattr("vigia.store.open_store", lambda **kw: Borrowed(full_store))
     from vigia.cli import app
 
     def invoke(*args: str, stdin: str | None = None):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import Borrowed
 from vigia.analysis.reconcile import COLUMNS, Z_FLAG, reconcile, score_ratios
 from vigia.errors import CellError, HeaderError, QueryError, VigiaError
 from vigia.indicators.catalog import indicators
@@ -298,8 +299,8 @@ def test_bad_curated_csv_is_rejected_and_nothing_stored(tmp_path, name, text, er
 def test_cli_series_and_reconcile(full_store, monkeypatch):
     from vigia.cli import app
 
-    monkeypatch.setattr("vigia.cli.context.open_store", lambda **kw: _Borrowed(full_store))
-    monkeypatch.setattr("vigia.cli.indicators.open_store", lambda **kw: _Borrowed(full_store))
+    monkeypatch.setattr("vigia.cli.context.open_store", lambda **kw: Borrowed(full_store))
+    monkeypatch.setattr("vigia.cli.indicators.open_store", lambda **kw: Borrowed(full_store))
     runner = CliRunner()
     out = runner.invoke(app, ["reconcile", "--year", "2019", "--format", "csv"])
     assert out.exit_code == 0, out.output
@@ -318,14 +319,3 @@ def test_cli_series_and_reconcile(full_store, monkeypatch):
     assert out.exit_code == 2 and "2022" in out.output and "Traceback" not in out.output
 
 
-class _Borrowed:
-    """The session store, lent to a CLI command without letting it close the connection."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __enter__(self):
-        return self.store
-
-    def __exit__(self, *exc):
-        return False

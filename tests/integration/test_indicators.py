@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import Borrowed
 from vigia.analysis.administrations import compare, get_administration, rank
 from vigia.errors import QueryError
 from vigia.geo import resolve_geo
@@ -141,8 +142,8 @@ def test_bad_requests_list_choices(full_store):
 def test_cli_interface(full_store, monkeypatch):
     from vigia.cli import app
 
-    monkeypatch.setattr("vigia.cli.indicators.open_store", lambda **kw: _Borrowed(full_store))
-    monkeypatch.setattr("vigia.cli.data.open_store", lambda **kw: _Borrowed(full_store))
+    monkeypatch.setattr("vigia.cli.indicators.open_store", lambda **kw: Borrowed(full_store))
+    monkeypatch.setattr("vigia.cli.data.open_store", lambda **kw: Borrowed(full_store))
     runner = CliRunner()
     out = runner.invoke(app, ["indicators", "--format", "csv"])
     assert out.exit_code == 0 and out.output.startswith("id,label_es,label_en,measure")
@@ -165,14 +166,3 @@ def test_cli_interface(full_store, monkeypatch):
     assert out.exit_code == 2 and "homicidio_doloso" in out.output and "Traceback" not in out.output
 
 
-class _Borrowed:
-    """The session store, lent to a CLI command without letting it close the connection."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __enter__(self):
-        return self.store
-
-    def __exit__(self, *exc):
-        return False
