@@ -19,6 +19,9 @@ from vigia.store.schema import ensure_schema
 # DuckDB spills to disk past this. A municipal ingest (30 M cells) peaks well below it: the staged labels are
 # dropped before the diff (see sources/sesnsp.stage), so the limit is a guard for small machines, not a brake.
 MEMORY_LIMIT = os.environ.get("VIGIA_MEMORY_LIMIT", "3GB")
+# 64 KiB blocks (DuckDB's default is 256 KiB): a monthly release appends a little to several tables, and each
+# rewritten tail block is left free once; smaller blocks waste less, and compress the data as well.
+BLOCK_SIZE = os.environ.get("VIGIA_BLOCK_SIZE", "65536")
 
 
 class Store:
@@ -30,7 +33,8 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=True)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
+            self.con = duckdb.connect(str(self.path),
+                                      config={"memory_limit": MEMORY_LIMIT, "default_block_size": BLOCK_SIZE})
             ensure_schema(self.con)
 
     # -- lifecycle ---------------------------------------------------------------------------
