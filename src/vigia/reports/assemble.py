@@ -418,7 +418,7 @@ class Assembler:
         p = self.p
         prev = previous_administration(p.administration) if p.administration else None
         lo = min(p.start, prev.month(1)) if prev else p.start - pd.DateOffset(months=24)
-        series, sources, first = {}, [], None
+        series, sources, first, breaks = {}, [], None, []
         for ind_id, key in zip(CHART_INDICATORS, ("legend_victims", "legend_carpetas")):
             try:
                 frame = self.monthly_counts(ind_id, lo, p.end)
@@ -431,6 +431,8 @@ class Assembler:
             if len(frame):
                 series[self.t(key)] = pd.Series(frame["value"].to_numpy(dtype=float), index=frame["month"])
                 sources += frame.attrs.get("sources", [])
+                breaks += [(m, str(meth).upper()) for m, meth in zip(frame["month"][frame["break"]],
+                                                                     frame["methodology"][frame["break"]])]
         if not series:
             self.blocks.append(Para(self.t("chart_none")))
             return
@@ -441,7 +443,8 @@ class Assembler:
         bands = [charts.Band(SHORT_NAMES.get(a.id, a.name), a.month(1), a.month(a.length_months))
                  for a in _terms_between(lo, p.end)]
         svg, png = charts.monthly_chart(series, bands=bands, period=(p.start, p.end), events=events,
-                                        ylabel=self.t("axis_month"))
+                                        ylabel=self.t("axis_month"),
+                                        breaks=[(m, f"{self.t('methodology_change')} ({meth})") for m, meth in breaks])
         lo_real = min(s.index.min() for s in series.values())
         marker = self.notes.add(self.t("fn_chart"), self.cite(sources, range(lo_real.year, p.end.year + 1), False))
         caption = self.t("chart_caption", geo=self.geo_name, start=tx.month_label(lo_real, self.lang),

@@ -51,9 +51,10 @@ def _save(fig) -> tuple[bytes, bytes]:
 
 
 def monthly_chart(series: dict[str, pd.Series], *, bands: list[Band], period: tuple[pd.Timestamp, pd.Timestamp],
-                  events: list[tuple[str, pd.Timestamp]], ylabel: str, size: tuple[float, float] = (7.0, 3.3)
-                  ) -> tuple[bytes, bytes]:
-    """Lines (label → monthly Series indexed by month start), term bands, the period shaded, event markers."""
+                  events: list[tuple[str, pd.Timestamp]], ylabel: str, size: tuple[float, float] = (7.0, 3.3),
+                  breaks: list[tuple[pd.Timestamp, str]] = ()) -> tuple[bytes, bytes]:
+    """Lines (label → monthly Series indexed by month start), term bands, the period shaded, event markers, and
+    methodology changes (the line is cut there: a change of catalogue is not a trend)."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -71,8 +72,19 @@ def monthly_chart(series: dict[str, pd.Series], *, bands: list[Band], period: tu
             ax.text(a + (b - a) / 2, 1.02, band.label, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
                     fontsize=7, color="#555555")
         ax.axvspan(period[0], period[1] + pd.offsets.MonthEnd(1), color=PERIOD_COLOR, alpha=0.55, zorder=0.5, lw=0)
+        cuts = sorted({when for when, _ in breaks})
         for (label, values), color in zip(series.items(), colors):
-            ax.plot(values.index, values.to_numpy(dtype=float), color=color, lw=1.4, label=label, zorder=3)
+            # Missing months show as gaps, and each methodology is its own segment: never a bridged line.
+            full = values.reindex(pd.date_range(values.index.min(), values.index.max(), freq="MS"))
+            edges = [full.index[0], *[c for c in cuts if full.index[0] < c <= full.index[-1]], None]
+            for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+                part = full[(full.index >= a) & ((full.index < b) if b is not None else True)]
+                ax.plot(part.index, part.to_numpy(dtype=float), color=color, lw=1.4, zorder=3,
+                        label=label if k == 0 else None)
+        for when, text in breaks:
+            ax.axvline(when, color="#b35900", lw=1.0, ls="--", zorder=2.5)
+            ax.text(when, 0.03, " " + text, transform=ax.get_xaxis_transform(), fontsize=5.5, color="#b35900",
+                    ha="left", va="bottom", zorder=4)
         shown = [(label, when) for label, when in events if lo <= when <= hi]
         for i, (label, when) in enumerate(shown):
             ax.axvline(when, color="#444444", lw=0.5, ls=(0, (2, 2)), zorder=2)

@@ -36,6 +36,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "h_states_count": ("Estados con más casos", "States with the most cases"),
     "h_states_change": ("Estados con los mayores cambios", "States with the largest changes"),
     "h_monthly": ("Serie mensual", "Monthly series"),
+    "methodology_change": ("Cambio de metodología", "Methodology change"),
     "h_context": ("Percepción de inseguridad y Estado de derecho", "Perception of insecurity and rule of law"),
     "h_events": ("Acontecimientos del periodo", "Events of the period"),
     "h_quality": ("Advertencias sobre los datos", "Data-quality warnings"),

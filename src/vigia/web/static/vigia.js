@@ -73,14 +73,32 @@ var Vigia = (function () {
       hovertemplate: "%{text}<extra></extra>" };
   }
 
+  function monthsBetween(a, b) {
+    return (+b.slice(0, 4) - +a.slice(0, 4)) * 12 + (+b.slice(5, 7) - +a.slice(5, 7));
+  }
+
   function monthlyChart(el, rows, adms, events, name) {
     if (!rows.length) return draw(el, [], {});
-    var x = rows.map(function (r) { return r.period; }), y = rows.map(function (r) { return r.value; });
-    var first = x[0], last = x[x.length - 1], top = Math.max.apply(null, y) * 1.04;
+    // Missing months and methodology changes break the line instead of being bridged by it.
+    var x = [], y = [];
+    rows.forEach(function (r, i) {
+      if (i > 0 && (r["break"] || monthsBetween(rows[i - 1].period, r.period) > 1)) { x.push(r.period); y.push(null); }
+      x.push(r.period); y.push(r.value);
+    });
+    var first = x[0], last = x[x.length - 1], top = Math.max.apply(null, y.filter(function (v) { return v !== null; })) * 1.04;
     var bands = termBands(adms, first, last);
     var traces = [{ type: "scatter", mode: "lines", name: name, x: x, y: y, line: { color: "#7a1f2b", width: 1.6 },
-      hovertemplate: "%{x}: %{y:,.0f}<extra></extra>" }];
+      connectgaps: false, hovertemplate: "%{x}: %{y:,.0f}<extra></extra>" }];
     if (events && events.length) traces.push(eventTrace(events, first, last, top));
+    // A methodology change (CIEISP→CNSP in 2015, CNSP→RNID in 2026) is never drawn as if it were a trend.
+    rows.forEach(function (r) {
+      if (!r["break"]) return;
+      bands.shapes.push({ type: "line", xref: "x", yref: "paper", x0: r.period, x1: r.period, y0: 0, y1: 1,
+        line: { color: "#b35900", width: 1.5, dash: "dash" } });
+      bands.annotations.push({ xref: "x", yref: "paper", x: r.period, y: 0.02, xanchor: "left", showarrow: false,
+        text: (L.methodology_break || "Methodology change") + (r.methodology ? " (" + r.methodology.toUpperCase() + ")" : ""),
+        font: { size: 10, color: "#b35900" } });
+    });
     return draw(el, traces, { shapes: bands.shapes, annotations: bands.annotations, showlegend: false,
       xaxis: { type: "date" }, yaxis: { rangemode: "tozero", tickformat: ",.0f" } });
   }
