@@ -227,3 +227,19 @@ def test_negative_cells_are_kept_and_flagged(data_dir, tmp_path):
     rule, value, line = store.con.execute("SELECT rule, value, line FROM quality_flags").fetchone()
     assert (rule, value, line) == ("negative_value", -1, 6)
     store.close()
+
+
+def test_zip_archives_ingest_member_by_member(data_dir, tmp_path):
+    import zipfile
+
+    good = tmp_path / "RNID-Delitos_Estatal-2026-mar2026.zip"
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.write(data_dir / GOOD, "estatal_n.csv")
+        zf.writestr("LEEME.pdf", b"%PDF-1.4 not data")
+    damaged = tmp_path / "cut.zip"
+    damaged.write_bytes(good.read_bytes()[:2000])
+    ok = runner.invoke(app, ["ingest", str(good), "--format", "csv"])
+    assert ok.exit_code == 0, ok.output
+    assert "RNID-Delitos_Estatal-2026-mar2026.zip/estatal_n.csv,new,incidence,2026-03,10944" in ok.output
+    bad = runner.invoke(app, ["ingest", str(damaged), "--format", "csv"])
+    assert bad.exit_code == 1 and "damaged zip" in bad.output and "Traceback" not in bad.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import typer
@@ -14,9 +15,18 @@ from vigia.cli.app import err_console, fail, friendly
 from vigia.cli.options import FormatOpt, FromOpt, GeoOpt, ToOpt, VintageOpt
 from vigia.errors import VigiaError
 from vigia.output import OutputFormat, emit
+from vigia.sources.sniff import sniff_format
 from vigia.store import open_store
 
 console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+def _unzip(archive: Path, dest: Path) -> list[Path]:
+    """The data members of a checked archive, unpacked under dest (damaged zips are refused whole)."""
+    from vigia.update.content import check_archive, unpack
+
+    check_archive(archive)
+    return unpack(archive, dest, label=archive.name)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -49,26 +59,44 @@ def ingest(
     rows, failed = [], 0
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err_console, transient=True)
-    with store, progress:
+
+    def one(path: Path, label: str) -> None:
+        nonlocal failed
+        try:
+            r = store.ingest_path(path, vintage=vintage)
+            status = "skipped (already stored)" if r.skipped else (
+                "revised" if (r.revised or r.retracted) else "new" if r.new else "unchanged")
+            rows.append({"file": label, "status": status, "dataset": r.dataset, "vintage": r.vintage,
+                         "cells": r.cells, "new": r.new, "revised": r.revised, "retracted": r.retracted,
+                         "unchanged": r.unchanged, "flags": r.flags, "message": r.note})
+        except NotRecognised as exc:
+            rows.append({"file": label, "status": "skipped (not recognised)", "message": str(exc)})
+        except VigiaError as exc:
+            failed += 1
+            rows.append({"file": label, "status": "failed", "message": str(exc)})
+
+    with store, progress, tempfile.TemporaryDirectory(prefix="vigia-unzip-") as scratch:
         task = progress.add_task("Ingesting", total=len(files))
         for f in files:
             progress.update(task, description=f"Ingesting {f.name}")
-            try:
-                r = store.ingest_path(f, vintage=vintage)
-                status = "skipped (already stored)" if r.skipped else (
-                    "revised" if (r.revised or r.retracted) else "new" if r.new else "unchanged")
-                rows.append({"file": f.name, "status": status, "dataset": r.dataset, "vintage": r.vintage,
-                             "cells": r.cells, "new": r.new, "revised": r.revised, "retracted": r.retracted,
-                             "unchanged": r.unchanged, "flags": r.flags, "message": r.note})
-            except NotRecognised as exc:
-                rows.append({"file": f.name, "status": "skipped (not recognised)", "message": str(exc)})
-            except VigiaError as exc:
-                failed += 1
-                rows.append({"file": f.name, "status": "failed", "message": str(exc)})
+            if sniff_format(f) == "zip":  # SESNSP publishes zips: each data member lands on its own
+                try:
+                    members = _unzip(f, Path(scratch) / f.name)
+                except VigiaError as exc:
+                    failed += 1
+                    rows.append({"file": f.name, "status": "failed", "message": str(exc)})
+                    members = []
+                for m in members:
+                    one(m, f"{f.name}/{m.name}")
+            else:
+                one(f, f.name)
             progress.advance(task)
     import pandas as pd
 
     frame = pd.DataFrame(rows)
+    for col in ("cells", "new", "revised", "retracted", "unchanged", "flags"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("Int64")
     if fmt is OutputFormat.table:
         _print_summary(frame)
     else:

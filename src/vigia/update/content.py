@@ -137,6 +137,11 @@ def check(path: Path, expected: Expected, *, label: str, content_type: str | Non
     return kind
 
 
+def check_archive(path: Path) -> None:
+    """A zip given by hand (`vigia ingest x.zip`) gets the same integrity check as a download."""
+    _check_zip(path, path.name, "zip")
+
+
 def _check_zip(path: Path, it: str, kind: str) -> None:
     label = "XLSX" if kind == "xlsx" else "zip"
     try:
