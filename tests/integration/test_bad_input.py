@@ -243,3 +243,12 @@ def test_zip_archives_ingest_member_by_member(data_dir, tmp_path):
     assert "RNID-Delitos_Estatal-2026-mar2026.zip/estatal_n.csv,new,incidence,2026-03,10944" in ok.output
     bad = runner.invoke(app, ["ingest", str(damaged), "--format", "csv"])
     assert bad.exit_code == 1 and "damaged zip" in bad.output and "Traceback" not in bad.output
+
+
+def test_trailing_empty_rows_are_not_data(data_dir, tmp_path):
+    lines = _lines(data_dir, n=None) + [",,,,,,,,,,,,,,,,,,", ""]
+    path = _write(tmp_path / "IDEFC_NM_dic20.csv", lines)
+    store = Store(tmp_path / "blank.duckdb")
+    report = store.ingest_path(path)
+    assert report.rows == len(lines) - 3  # header, the comma row and the blank line are not rows
+    store.close()

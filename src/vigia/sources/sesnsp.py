@@ -138,6 +138,9 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, encodin
         """,
         {"path": str(path), "enc": encoding},
     )
+    # Spreadsheet exports often end with rows of bare commas: empty rows, not data (rowids of the others stay).
+    blank = " AND ".join(f"({c} IS NULL OR trim({c}::VARCHAR) = '')" for c in layout.columns)
+    con.execute(f"DELETE FROM raw WHERE {blank}")
     reject = con.execute(
         "SELECT line, column_name, error_type, csv_line, error_message FROM vigia_rejects "
         "ORDER BY line, column_idx LIMIT 1"
@@ -240,7 +243,8 @@ def validate_raw(con: duckdb.DuckDBPyConnection, file: str, layout: Layout) -> N
         raise FileError(file, "the file has a header but no data rows.", line=2, expected="at least one data row")
     if bad_year is not None:
         value = con.execute(f"SELECT year FROM raw WHERE {line} = ?", [bad_year]).fetchone()[0]
-        raise CellError(file, f"year {value} is outside the range SESNSP publishes.", line=bad_year,
+        problem = "the year is empty." if value is None else f"year {value} is outside the range SESNSP publishes."
+        raise CellError(file, problem, line=bad_year,
                         column=layout.header_of("year"), expected=f"a year from {YEAR_MIN} to {YEAR_MAX}")
     dims = [c for c in layout.columns if c not in MONTHS and c not in ("year", "state_code", "state_name",
                                                                            "mun_code", "mun_name")]
