@@ -227,13 +227,3 @@ def add_changes(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     out.loc[out["break"], "change_prev_pct"] = float("nan")
     out.loc[~same, "change_yoy_pct"] = float("nan")
     return out
-
-
-def indicator_states(con: duckdb.DuckDBPyConnection, q: IndicatorQuery) -> pd.DataFrame:
-    """The indicator for every state (geo '*')."""
-    frames = []
-    for code in [f"{i:02d}" for i in range(1, 33)]:
-        frames.append(indicator_series(con, IndicatorQuery(**{**q.__dict__, "geo": code})))
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs = frames[0].attrs
-    return out

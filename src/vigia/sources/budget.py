@@ -350,20 +350,7 @@ DERIVATIVE = fr.Layout(DATASET_DERIVATIVE, SOURCE, CITATION_DERIVATIVE, LICENCE,
                        "security and social programmes 2019–2025, derivative CSV", detect_derivative,
                        read_derivative)
 LAYOUTS: tuple[fr.Layout, ...] = (OFFICIAL, DERIVATIVE)
-
-
-def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
-    return fr.layout_for(LAYOUTS, path, head)
-
-
-def detect(path: Path, head: bytes) -> bool:
-    """True for the official XLS and for the derivative extract."""
-    return any(lay.detect(path, head) for lay in LAYOUTS)
-
-
-def read(path: Path) -> pd.DataFrame:
-    """Read either budget layout; ``frame.attrs['dataset']`` (and ``layout_for``) tell which."""
-    return fr.read_any(LAYOUTS, path)
+detect, layout_for, read = fr.entry_points(LAYOUTS)  # every layout this module reads
 
 
 def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:

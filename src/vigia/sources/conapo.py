@@ -170,20 +170,7 @@ STATE_CSV = fr.Layout(DATASET, SOURCE, CITATION + " Derivative CSV by isaacarroy
 MUNICIPAL = fr.Layout(DATASET_MUNICIPAL, SOURCE, CITATION_MUNICIPAL, LICENCE,
                       "CONAPO 2023 municipal population, wide CSV", detect_municipal, read_municipal)
 LAYOUTS: tuple[fr.Layout, ...] = (STATE_XLSX, STATE_CSV, MUNICIPAL)
-
-
-def detect(path: Path, head: bytes) -> bool:
-    """True when the file is any CONAPO layout this module reads."""
-    return any(lay.detect(path, head) for lay in LAYOUTS)
-
-
-def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
-    return fr.layout_for(LAYOUTS, path, head)
-
-
-def read(path: Path) -> pd.DataFrame:
-    """Read any CONAPO layout; ``frame.attrs['dataset']`` (and ``layout_for``) tell which dataset it is."""
-    return fr.read_any(LAYOUTS, path)
+detect, layout_for, read = fr.entry_points(LAYOUTS)  # every layout this module reads
 
 
 def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:

@@ -167,19 +167,7 @@ PERCEPTION = fr.Layout(DATASET, SOURCE, CITATION, LICENCE, "ENVIPE headline % (x
 API = fr.Layout(DATASET_API, SOURCE, CITATION_API, LICENCE, "ENVIPE per-100k from the INEGI API (CSV)",
                 detect_api, read_api)
 LAYOUTS: tuple[fr.Layout, ...] = (PERCEPTION, API)
-
-
-def detect(path: Path, head: bytes) -> bool:
-    return any(lay.detect(path, head) for lay in LAYOUTS)
-
-
-def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
-    return fr.layout_for(LAYOUTS, path, head)
-
-
-def read(path: Path) -> pd.DataFrame:
-    """Read either ENVIPE layout; the two variables stay distinct ids in distinct datasets."""
-    return fr.read_any(LAYOUTS, path)
+detect, layout_for, read = fr.entry_points(LAYOUTS)  # every layout this module reads
 
 
 def vintage_of(path: Path, frame: pd.DataFrame) -> dt.date:

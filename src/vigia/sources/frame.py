@@ -147,6 +147,22 @@ def read_any(layouts: Sequence[Layout], path: Path) -> pd.DataFrame:
     return frame
 
 
+def entry_points(layouts: Sequence[Layout]) -> tuple[Callable[[Path, bytes], bool],
+                                                    Callable[..., Layout], Callable[[Path], pd.DataFrame]]:
+    """The module-level ``detect``, ``layout_for`` and ``read`` the dispatcher calls on a multi-layout source."""
+
+    def detect(path: Path, head: bytes) -> bool:
+        return any(lay.detect(path, head) for lay in layouts)
+
+    def layout_for_file(path: Path, head: bytes | None = None) -> Layout:
+        return layout_for(layouts, path, head)
+
+    def read(path: Path) -> pd.DataFrame:
+        return read_any(layouts, path)
+
+    return detect, layout_for_file, read
+
+
 def check_columns(file: Path | str, found: Iterable[str], required: Iterable[str]) -> None:
     """Fail loudly on a missing column, naming it (extra columns are tolerated by the callers)."""
     have = {str(c).strip() for c in found}

@@ -105,16 +105,6 @@ MUNICIPAL = fr.Layout(DATASET_MUNICIPAL, SOURCE, CITATION, LICENCE,
                       "homicide deaths, municipality-month, pipe-separated (gzip)", detect_municipal,
                       read_municipal)
 LAYOUTS: tuple[fr.Layout, ...] = (STATE, MUNICIPAL)
+detect, layout_for, read = fr.entry_points(LAYOUTS)  # every layout this module reads
 
 
-def detect(path: Path, head: bytes) -> bool:
-    return any(lay.detect(path, head) for lay in LAYOUTS)
-
-
-def layout_for(path: Path, head: bytes | None = None) -> fr.Layout:
-    return fr.layout_for(LAYOUTS, path, head)
-
-
-def read(path: Path) -> pd.DataFrame:
-    """Read either INEGI layout; ``frame.attrs['dataset']`` (and ``layout_for``) tell which."""
-    return fr.read_any(LAYOUTS, path)

@@ -477,13 +477,3 @@ def _xlsx_rows(path: Path) -> tuple[Layout, list[tuple], int]:
         raise FileError(str(path), "no sheet has a SESNSP header.", expected="a sheet with Año, Clave_Ent, …")
     finally:
         wb.close()
-
-
-def xlsx_is_sesnsp(path: Path) -> bool:
-    try:
-        _xlsx_rows(path)
-    except FileError:
-        return False
-    except HeaderError:
-        return True
-    return True
