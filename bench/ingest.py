@@ -2,9 +2,9 @@
 in the official SESNSP layout at real scale (2,475 municipalities × 98 crime rows × 11 years, Latin-1).
 
 Prints one table with time and peak RSS side by side, plus a second release with 1% of cells changed.
-Each step runs in its own process so peak RSS is that step's alone.
+Each step runs in its own process so peak RSS is that step's alone; timed steps run --repeat times (median).
 
-    python bench/ingest.py [--data ../shared/data] [--municipalities 2475] [--work /tmp/vigia-bench]
+    python bench/ingest.py [--data ../shared/data] [--municipalities 2475] [--work /tmp/vigia-bench] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -91,6 +91,12 @@ def run_child(step: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run with the median time, and the largest peak RSS of all runs."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return {**ordered[(len(ordered) - 1) // 2], "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
 def _used_bytes_after(store: Path, size1: int) -> tuple[int, int]:
     """Bytes in used blocks now, and an estimate for the first release (its file had no free blocks)."""
     import duckdb
@@ -106,6 +112,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--municipalities", type=int, default=None, help="default: all 2,475")
     parser.add_argument("--work", type=Path, default=Path("/tmp/vigia-bench"))
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timed step (median reported); "
+                        "the pandas baseline runs once")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from vigia.devtools.synthetic import write_municipal_file
@@ -124,24 +132,37 @@ def main() -> None:
     print(f"generated 2 files of {rows:,} rows ({first.stat().st_size / 1e6:,.0f} MB each) "
           f"in {time.perf_counter() - t:.1f} s")
 
-    store = args.work / "bench.duckdb"
-    for suffix in ("", ".wal"):
-        Path(str(store) + suffix).unlink(missing_ok=True)
-    scan = run_child("duckdb_scan", str(first))
-    table = run_child("duckdb_table", str(first))
+    # Each timed step runs --repeat times (a fresh store for every Vigía run); the median is what the targets
+    # are judged on, the spread is printed beside it: these machines are shared and noisy.
+    scans, tables, firsts, seconds, growths = [], [], [], [], []
+    for rep in range(args.repeat):
+        scans.append(run_child("duckdb_scan", str(first)))
+        tables.append(run_child("duckdb_table", str(first)))
+        store = args.work / f"bench-{rep}.duckdb"
+        for suffix in ("", ".wal"):
+            Path(str(store) + suffix).unlink(missing_ok=True)
+        firsts.append(run_child("vigia", str(store), str(first)))
+        size1 = store.stat().st_size
+        seconds.append(run_child("vigia", str(store), str(second)))
+        size2 = store.stat().st_size
+        used1, used2 = _used_bytes_after(store, size1)
+        growths.append((size1, size2, used1, used2))
+        if rep:
+            for suffix in ("", ".wal"):
+                Path(str(store) + suffix).unlink(missing_ok=True)
     pandas = run_child("pandas", str(first), str(args.work / "pandas.parquet"))
-    v1 = run_child("vigia", str(store), str(first))
-    size1 = store.stat().st_size
-    v2 = run_child("vigia", str(store), str(second))
-    size2 = store.stat().st_size
-    used1, used2 = _used_bytes_after(store, size1)
+    scan, table, v1, v2 = (_median(runs) for runs in (scans, tables, firsts, seconds))
+    size1, size2, used1, used2 = growths[0]
 
     print()
-    print(f"{'step':<42}{'seconds':>10}{'peak RSS MB':>14}")
-    for name, r in (("DuckDB bare read_csv scan (floor)", scan), ("DuckDB read_csv into a table", table),
-                    ("pandas read_csv + melt + Parquet", pandas),
-                    ("Vigía ingest, first release", v1), ("Vigía ingest, second release (1% changed)", v2)):
-        print(f"{name:<42}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14,.0f}")
+    print(f"{'step':<42}{'seconds':>10}{'peak RSS MB':>14}   runs (s)")
+    for name, r, runs in (("DuckDB bare read_csv scan (floor)", scan, scans),
+                          ("DuckDB read_csv into a table", table, tables),
+                          ("pandas read_csv + melt + Parquet", pandas, [pandas]),
+                          ("Vigía ingest, first release", v1, firsts),
+                          ("Vigía ingest, second release (1% changed)", v2, seconds)):
+        spread = " / ".join(f"{x['seconds']:.2f}" for x in runs)
+        print(f"{name:<42}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14,.0f}   {spread}")
     print()
     checks = [
         ("ingest ≤ 3× bare scan", v1["seconds"] / scan["seconds"], "×", v1["seconds"] <= 3 * scan["seconds"]),
@@ -154,7 +175,8 @@ def main() -> None:
     ]
     for label, value, unit, ok in checks:
         print(f"{label:<32}{value:>10.2f} {unit:<3} {'OK' if ok else 'MISSED'}")
-    print(f"\nstore after first release: {size1 / 1e6:,.1f} MB; after second: {size2 / 1e6:,.1f} MB "
+    print(f"\nmedians of {args.repeat} runs (peak RSS: the largest); "
+          f"store after first release: {size1 / 1e6:,.1f} MB; after second: {size2 / 1e6:,.1f} MB "
           f"(blocks in use: {used2 / 1e6:,.1f} MB, +{100 * (used2 - used1) / used1:.1f}%; the rest are free blocks "
           f"DuckDB reuses on the next write); cells changed by the second release: {v2['cells_changed']:,}")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")

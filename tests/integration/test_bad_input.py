@@ -252,3 +252,61 @@ def test_trailing_empty_rows_are_not_data(data_dir, tmp_path):
     report = store.ingest_path(path)
     assert report.rows == len(lines) - 3  # header, the comma row and the blank line are not rows
     store.close()
+
+
+def test_label_errors_in_later_years_name_their_line(seeded: Store, data_dir, tmp_path):
+    """Labels are kept once per series (from the first year's rows): a bad label, or a duplicate, that only
+    occurs in a later year is still found, at its own line."""
+    lines = _lines(data_dir, n=None)
+    header, body = lines[0], lines[1:]
+    late = next(i for i, line in enumerate(body) if line.startswith("2019,9,"))
+    before = _fingerprint(seeded)
+    renamed = list(body)
+    renamed[late] = renamed[late].replace(",9,Ciudad de México,", ",9,Atlantis,", 1)
+    assert renamed[late] != body[late]
+    with pytest.raises(CellError) as info:
+        seeded.ingest_path(_write(tmp_path / "late_name.csv", [header] + renamed))
+    assert (info.value.line, info.value.column) == (late + 2, "Entidad")
+    emptied = list(body)
+    cells = emptied[late].split(",")
+    cells[5] = ""
+    emptied[late] = ",".join(cells)
+    with pytest.raises(CellError) as info:
+        seeded.ingest_path(_write(tmp_path / "late_empty.csv", [header] + emptied))
+    assert (info.value.line, info.value.column) == (late + 2, "Subtipo de delito")
+    duplicated = body[: late + 1] + [body[late]] + body[late + 1:]
+    with pytest.raises(RowError) as info:
+        seeded.ingest_path(_write(tmp_path / "late_dup.csv", [header] + duplicated))
+    assert info.value.line == late + 3
+    assert _fingerprint(seeded) == before
+
+
+def test_series_first_seen_after_the_first_year_and_mixed_code_spellings(data_dir, tmp_path):
+    """A series absent from the file's first year, and codes written '1' one year and '01' the next, read
+    exactly as the original file does for every cell they have."""
+    lines = _lines(data_dir, n=None)
+    header, body = lines[0], lines[1:]
+    original = _write(tmp_path / "IDEFC_NM_dic20.csv", lines)
+    # Drop 2015's kidnapping rows (a series that then first appears in 2016) and zero-pad 2017's state codes.
+    edited = []
+    for line in body:
+        if line.startswith("2015,") and ",Secuestro," in line:
+            continue
+        if line.startswith("2017,"):
+            year, code, rest = line.split(",", 2)
+            line = f"{year},{code.zfill(2)},{rest}"
+        edited.append(line)
+    assert len(edited) < len(body)
+    variant = _write(tmp_path / "IDEFC_NM_dic20_edited.csv", [header] + edited)
+    with Store(tmp_path / "a.duckdb") as s1, Store(tmp_path / "b.duckdb") as s2:
+        s1.ingest_path(original)
+        s2.ingest_path(variant)
+        assert s1.con.execute("SELECT count(*) FROM series").fetchone() == s2.con.execute(
+            "SELECT count(*) FROM series").fetchone()
+        f1 = s1.series("incidence", geo="*", freq="year", by=["subtipo", "modalidad"])
+        f2 = s2.series("incidence", geo="*", freq="year", by=["subtipo", "modalidad"])
+        kidnap_2015 = (f1.period == "2015") & (f1.subtipo == "Secuestro")
+        assert kidnap_2015.any()
+        expected = f1[~kidnap_2015].drop(columns="published").reset_index(drop=True)
+        got = f2.drop(columns="published").reset_index(drop=True)
+        assert got.equals(expected)
