@@ -26,7 +26,9 @@ from vigia.sources.sesnsp_layout import MONTHS, RNID_FIRST_YEAR, Layout
 from vigia.sources.sniff import read_text_head
 
 HEADER_SEARCH_ROWS = 15  # a title block may sit above an XLSX header, but not forever
-LABEL_SEPARATOR = "\x1f"  # U+001F (unit separator): never in a label, so joined labels split back exactly
+# DuckDB's CSV reader splits a file into buffers its threads parse; 16 MiB buffers parsed a 388 MB municipal file
+# ~15% faster than the default on a 2-core machine (bench/ingest.py; docs/benchmarks.md).
+CSV_BUFFER_BYTES = 16 << 20
 
 
 def label_hash_sql(layout: Layout) -> str:
@@ -61,7 +63,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, encodin
         SELECT {label_hash_sql(layout)} AS lh, year, {", ".join(MONTHS)},
                CASE WHEN {keep} THEN {label_text_sql(layout)} END AS labels
         FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-                      thousands = ',', encoding = $enc, columns = {cols},
+                      thousands = ',', encoding = $enc, columns = {cols}, buffer_size = {CSV_BUFFER_BYTES},
                       store_rejects = true, ignore_errors = true,
                       rejects_table = 'vigia_rejects', rejects_scan = 'vigia_reject_scans')
         """,
