@@ -44,10 +44,10 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, kind: str, vintage: dt
             raise FileError(file, "the header is not a SESNSP layout.", line=1,
                             expected="the SESNSP columns Año, Clave_Ent, Entidad, … Enero … Diciembre")
         layout, encoding = found
-        first_year = load.first_data_year(path, encoding)
-        load.load_csv(con, path, layout, encoding, label_year=first_year)
-        if not staging.collect_labels(con, file, layout):  # a series that first appears after the first year
-            load.load_csv(con, path, layout, encoding, label_year=None)
+        years = load.edge_years(path, encoding)
+        load.load_csv(con, path, layout, encoding, label_years=years)
+        if not staging.collect_labels(con, file, layout):  # a series in neither the first nor the last year
+            load.load_csv(con, path, layout, encoding, label_years=None)
             staging.collect_labels(con, file, layout)
     else:
         layout, rows, first_line = load.xlsx_rows(path, detect_layout)

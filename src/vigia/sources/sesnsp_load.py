@@ -3,11 +3,11 @@
     raw(lh, year, m01 … m12, labels [, line])
 
 `lh` is a 64-bit hash of the row's text columns (place and categories) and of its instrument, computed where
-the row is parsed; `labels` holds those columns joined by U+001F, but only for the rows of the file's first
-year and rows without a year (NULL elsewhere). A municipal file repeats the same few hundred thousand label
-tuples over 2.7 M rows: every series of a SESNSP file appears in its first year, so one copy of each tuple is
-kept and the rest of the rows are numbers. When a tuple does appear only later, the file is loaded again with
-every row's labels (`label_year=None`): slower, same answers.
+the row is parsed; `labels` holds those columns joined by U+001F, but only for the rows of the file's first and
+last years and rows without a year (NULL elsewhere). A municipal file repeats the same few hundred thousand label
+tuples over 2.7 M rows: every series of a SESNSP file appears in its first year, or — a municipality created
+since — in its last, so one copy of each tuple is kept and the rest of the rows are numbers. When a tuple appears
+in neither, the file is loaded again with every row's labels (`label_years=None`): slower, same answers.
 
 CSV rows keep file order, so a row's line is rowid + 2; XLSX rows carry a `line` column.
 """
@@ -29,6 +29,7 @@ HEADER_SEARCH_ROWS = 15  # a title block may sit above an XLSX header, but not f
 # DuckDB's CSV reader splits a file into buffers its threads parse; 16 MiB buffers parsed a 388 MB municipal file
 # ~15% faster than the default on a 2-core machine (bench/ingest.py; docs/benchmarks.md).
 CSV_BUFFER_BYTES = 16 << 20
+TAIL_BYTES = 65536
 
 
 def label_hash_sql(layout: Layout) -> str:
@@ -39,24 +40,35 @@ def label_text_sql(layout: Layout) -> str:
     return "concat_ws(chr(31), " + ", ".join(f"coalesce({c}, '')" for c in layout.labels) + ")"
 
 
-def first_data_year(path: Path, encoding: str) -> int | None:
-    """The year of the first data row (from the file's head), None when it is not a plain year."""
-    lines = read_text_head(path, encoding).splitlines()
-    for line in lines[1:2]:
-        fields = next(csv.reader([line]), [])
-        if fields and fields[0].strip().isdigit():
-            return int(fields[0].strip())
-    return None
+def edge_years(path: Path, encoding: str) -> tuple[int, ...] | None:
+    """The years of the first and last data rows (from the file's head and tail), None when either is not a
+    plain year. SESNSP files run by year, so these are where a series first and last shows up."""
+    head = read_text_head(path, encoding).splitlines()[1:2]
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - TAIL_BYTES))
+        tail = fh.read().decode("utf-8" if encoding == "utf-8" else "latin-1", errors="replace").splitlines()[-50:]
+    years = []
+    for lines in (head, reversed(tail)):
+        for line in lines:
+            first = next(csv.reader([line]), [""])[0].strip() if line.strip() else ""
+            if first.isdigit():
+                years.append(int(first))
+                break
+            if first or line.strip(",\r\n "):
+                return None  # a data row without a plain year: keep every row's labels
+    return tuple(sorted(set(years))) if len(years) == 2 else None
 
 
 def load_csv(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, encoding: str,
-             label_year: int | None) -> None:
-    """Parse the CSV into `raw`; labels kept for `label_year`'s rows (None: every row)."""
+             label_years: tuple[int, ...] | None) -> None:
+    """Parse the CSV into `raw`; labels kept for the rows of `label_years` (None: every row)."""
     types = {c: ("INTEGER" if c in MONTHS or c == "year" else "VARCHAR") for c in layout.columns}
     for name in ("raw", "vigia_rejects", "vigia_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     cols = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
-    keep = "true" if label_year is None else f"year IS NULL OR year = {int(label_year)}"
+    keep = ("true" if label_years is None
+            else f"year IS NULL OR year IN ({', '.join(str(int(y)) for y in label_years)})")
     con.execute(
         f"""
         CREATE TEMP TABLE raw AS
