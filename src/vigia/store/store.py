@@ -14,7 +14,7 @@ import pandas as pd
 from vigia.errors import VigiaError
 from vigia.sources.vintage import parse_vintage
 from vigia.store import queries
-from vigia.store.engine import IngestReport, ReleaseMeta, commit_release
+from vigia.store.engine import IngestReport, ReleaseMeta, clear_stage, commit_release
 from vigia.store.schema import ensure_schema
 
 # DuckDB spills to disk past this. A municipal ingest (30 M cells) peaks well below it: the staged labels are
@@ -70,11 +70,16 @@ class Store:
 
         Raises a VigiaError subclass for bad input, `NotRecognised` for files no reader knows.
         """
-        from vigia.sources.dispatch import sha256_of, stage_file
-
         path = Path(path)
         self._require_writable()
-        wanted = parse_vintage(vintage) if vintage else None
+        try:
+            return self._ingest_staged(path, parse_vintage(vintage) if vintage else None, origin)
+        finally:
+            clear_stage(self.con)  # the staged rows of a big file weigh hundreds of MB: not kept past the ingest
+
+    def _ingest_staged(self, path: Path, wanted: dt.date | None, origin: dict | None) -> IngestReport:
+        from vigia.sources.dispatch import sha256_of, stage_file
+
         # Hash while DuckDB parses: both release the GIL. The hashing thread runs at the lowest priority, so it
         # takes the cycles DuckDB leaves idle rather than a core DuckDB's own threads would use.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -109,8 +114,11 @@ class Store:
         from vigia.sources.frames import stage_frame
 
         self._require_writable()
-        stage_frame(self.con, frame, dataset=meta.dataset)
-        return commit_release(self.con, meta)
+        try:
+            stage_frame(self.con, frame, dataset=meta.dataset)
+            return commit_release(self.con, meta)
+        finally:
+            clear_stage(self.con)
 
     def _require_writable(self) -> None:
         if self.read_only:
