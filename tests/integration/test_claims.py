@@ -207,3 +207,49 @@ def test_measure_named_but_not_published_is_unverifiable(full_store: Store):
     assert c.verdict == "unverifiable" and "2014" in c.explanation
     (m,) = check_text(full_store.con, "Las policías municipales de León reportaron 500 homicidios en 2019.")
     assert m.verdict == "unverifiable"
+
+
+def _national_sum(store: Store, indicator: str, first: str, last: str) -> int:
+    """The indicator's national monthly values over [first, last], as published now, summed."""
+    from vigia.indicators.compute import IndicatorQuery, indicator_series
+
+    frame = indicator_series(store.con, IndicatorQuery(indicator, freq="month", start=first, end=last))
+    (y1, m1), (y2, m2) = (map(int, first.split("-")), map(int, last.split("-")))
+    assert len(frame) == (y2 - y1) * 12 + m2 - m1 + 1, "the store must hold every month of the span"
+    return int(frame["value"].sum())
+
+
+def test_periods_named_by_a_presidential_term(full_store: Store):
+    """'the first 24 months of López Obrador's government' is December 2018 – November 2020 (month 1 of a term is
+    the month it starts, as in `vigia compare` and the briefs); a whole finished term runs to its last month."""
+    amlo = _national_sum(full_store, "homicidio_doloso_victimas", "2018-12", "2020-11")
+    calderon = _national_sum(full_store, "homicidio_doloso", "2006-12", "2012-11")
+    text = (f"Durante los primeros 24 meses del gobierno de López Obrador se registraron {amlo:,} víctimas de "
+            f"homicidio doloso. In AMLO's first two years there were {round(amlo * 1.05):,} victims of intentional "
+            f"homicide. Durante el sexenio de Felipe Calderón (2006-2012) se abrieron {calderon:,} carpetas por "
+            "homicidio doloso. El gobierno de López Obrador anunció 2,000 elementos en 2019.")
+    first, second, third, *_ = check_text(full_store.con, text)
+    assert (first.verdict, first.period, first.matched_value) == ("exact", "2018-12/2020-11", amlo)
+    assert (second.verdict, second.period) == ("contradicted", "2018-12/2020-11")
+    assert (third.verdict, third.period, third.measure) == ("exact", "2006-12/2012-11", "carpetas")
+
+
+def test_term_phrases_and_their_months():
+    from vigia.claims.terms import term_spans
+
+    def spans(text: str, today=None):
+        folded = fold(text)
+        return [(folded[a:b], first, last) for a, b, first, last in term_spans(folded, 0, len(folded), today)]
+
+    assert spans("en el primer año de gobierno de Sheinbaum") == [
+        ("el primer ano de gobierno de sheinbaum", (2024, 10), (2025, 9))]
+    assert spans("los primeros dos años del sexenio de Peña Nieto")[0][1:] == ((2012, 12), (2014, 11))
+    assert spans("during the Calderón administration")[0][1:] == ((2006, 12), (2012, 11))
+    assert spans("under President Fox")[0][1:] == ((2000, 12), (2006, 11))
+    assert spans("durante el mandato del presidente López Obrador")[0][1:] == ((2018, 12), (2024, 9))
+    # The government as an actor, a term still running, days: no period.
+    assert spans("El gobierno de López Obrador anunció") == []
+    assert spans("en lo que va del sexenio de Sheinbaum") == []
+    import datetime as dt
+    assert spans("durante el sexenio de Sheinbaum", today=dt.date(2031, 1, 1))[0][1:] == ((2024, 10), (2030, 9))
+    assert spans("en los primeros 100 días del gobierno de Sheinbaum") == []

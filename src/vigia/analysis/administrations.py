@@ -32,6 +32,7 @@ class Administration:
     start: dt.date
     end: dt.date
     aliases: tuple[str, ...]
+    mentions: tuple[str, ...] = ()  # how the press names the president: "López Obrador", "AMLO", "Peña Nieto"
 
     def month(self, k: int) -> pd.Timestamp:
         """The calendar month of month k (1-based) of the term."""
@@ -47,7 +48,8 @@ def administrations() -> tuple[Administration, ...]:
     text = resources.files("vigia.analysis").joinpath("administrations.csv").read_text(encoding="utf-8")
     return tuple(
         Administration(r["id"], r["name"], r["party"], dt.date.fromisoformat(r["start"]),
-                       dt.date.fromisoformat(r["end"]), tuple(a for a in r["aliases"].split("|") if a))
+                       dt.date.fromisoformat(r["end"]), tuple(a for a in r["aliases"].split("|") if a),
+                       tuple(m for m in (r.get("mentions") or "").split("|") if m))
         for r in csv.DictReader(io.StringIO(text))
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from vigia.claims.numbers import YM, Number, month_spans, scan, year_ranges
 from vigia.claims.segments import Block, Sentence, sentences
+from vigia.claims.terms import term_spans
 from vigia.claims.vocabulary import Hit, fold, vocabulary
 
 YEAR_MIN, YEAR_MAX = 1990, 2035  # years a figure can be about
@@ -163,8 +164,11 @@ def _whens(text: str, folded: str, start: int, end: int) -> list[When]:
     def baseline(a: int) -> bool:
         return bool(BASELINE_RE.search(folded[max(start, a - 45):a]))
 
-    for a, b, first, last in month_spans(folded, start, end):
+    for a, b, first, last in term_spans(folded, start, end):
         out.append(When(a, b, first, last, baseline=baseline(a)))
+    for a, b, first, last in month_spans(folded, start, end):
+        if free(a, b):
+            out.append(When(a, b, first, last, baseline=baseline(a)))
     for a, b, y1, y2 in year_ranges(text, start, end):
         if free(a, b):
             out.append(When(a, b, (y1, 1), (y2, 12), f"{y1}-{y2}", baseline(a)))
