@@ -253,3 +253,19 @@ def test_term_phrases_and_their_months():
     import datetime as dt
     assert spans("durante el sexenio de Sheinbaum", today=dt.date(2031, 1, 1))[0][1:] == ((2024, 10), (2030, 9))
     assert spans("en los primeros 100 días del gobierno de Sheinbaum") == []
+
+
+def test_a_sentence_citing_inegi_is_about_death_certificates(full_store: Store):
+    """'Según el INEGI … homicidios' names INEGI's deaths even with no measure word next to the figure; a national
+    figure a few percent above the stored series (by state) gets the reason: INEGI's headline adds deaths of
+    unknown place."""
+    from vigia.indicators.compute import IndicatorQuery, indicator_series
+
+    deaths = indicator_series(full_store.con, IndicatorQuery("defunciones_homicidio", start="2019", end="2019"))
+    value = int(deaths["value"].iloc[0])
+    exact, headline = check_text(full_store.con, f"Según el INEGI, en 2019 hubo {value:,} homicidios. "
+                                                 f"According to INEGI, there were {round(value * 1.04):,} "
+                                                 "homicides in 2019.")
+    assert (exact.verdict, exact.measure, exact.indicator) == ("exact", "defunciones", "defunciones_homicidio")
+    assert (headline.verdict, headline.measure) == ("contradicted", "defunciones")
+    assert "unknown place" in headline.explanation

@@ -497,6 +497,8 @@ def _attach(m: Mention, folded: str, s: Sentence, hits: _Hits, fallback: _Contex
         m.topic = topic.key
         allowed = set(v.topics[topic.key].series)
         m.measure = _measure_for(hits, m.start, m.end, topic if not carried else None, allowed)
+        if m.measure is None and "defunciones" in allowed and _cites_inegi(folded, s, hits):
+            m.measure = "defunciones"  # "Según el INEGI, en 2022 hubo 32,223 homicidios": the source names it
         if m.measure is None and carried and fallback.measure in allowed:
             m.measure = fallback.measure
         if m.kind in ("count", "percent") and "puntaje" in allowed and 0 < m.value < 1:  # "Mexico scored 0.45"
@@ -513,6 +515,12 @@ def _attach(m: Mention, folded: str, s: Sentence, hits: _Hits, fallback: _Contex
         when = _column_when(folded, s, hits) or _nearest(level, m.start, m.end, before_penalty=1, folded=folded) \
             or fallback.when
         _set_period(m, when, hits)
+
+
+def _cites_inegi(folded: str, s: Sentence, hits: _Hits) -> bool:
+    """The sentence attributes its figures to INEGI ("según el INEGI", "INEGI reported"): death certificates."""
+    return any(h.key == "defunciones" and folded[h.start:h.end] == "inegi" and s.start <= h.start < s.end
+               for h in hits.measures)
 
 
 def _column_when(folded: str, s: Sentence, hits: _Hits) -> When | None:

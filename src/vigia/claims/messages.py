@@ -28,6 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "contradicted": ("no coincide: {what} = {value} ({vintage}); el texto difiere {error}",
                      "does not match: {what} = {value} ({vintage}); the text is off by {error}"),
     "partial_year": ("solo {months}", "{months} only"),
+    "inegi_headline": ("el total que difunde el INEGI suma además las defunciones de lugar no especificado o en el "
+                       "extranjero, que esta serie por estados excluye: puede ser esa cifra",
+                       "INEGI's headline total also counts deaths of unknown place or abroad, which this series by "
+                       "state leaves out: the text may quote that figure"),
     "wrong_direction": ("el cambio fue en sentido contrario", "the change went the other way"),
     # changes
     "change_is": ("{what}: {true} ({v0} → {v1}, {vintage})", "{what}: {true} ({v0} → {v1}, {vintage})"),
