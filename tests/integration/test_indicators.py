@@ -108,6 +108,22 @@ def test_compare_administrations_checked_by_hand(full_store, data_dir):
     assert list(frame["administration"]) == ["lopez_obrador"]
 
 
+def test_violent_vehicle_theft_checked_by_hand(full_store, data_dir):
+    """The modalities 'con violencia' of 'Robo de vehículo automotor' (CNSP), summed by hand from the raw file."""
+    raw = pd.read_csv(data_dir / "sesnsp/estatal_delitos_nm/IDEFC_NM_nov24.csv", encoding="latin-1", thousands=",")
+    months = list(raw.columns[7:19])
+    cars = raw[(raw["Subtipo de delito"] == "Robo de vehículo automotor")
+               & raw["Modalidad"].str.lower().str.contains("con violencia")]
+    frame = indicator_series(full_store.con, IndicatorQuery("robo_vehiculo_con_violencia", start="2015", end="2023",
+                                                            vintage="2024-11")).set_index("period")["value"]
+    everything = indicator_series(full_store.con, IndicatorQuery("robo_vehiculo", start="2015", end="2023",
+                                                                 vintage="2024-11")).set_index("period")["value"]
+    for year in range(2015, 2024):
+        by_hand = cars[cars["Año"] == year][months].sum().sum()
+        assert frame.loc[str(year)] == by_hand > 0
+        assert by_hand < everything.loc[str(year)]
+
+
 def test_compare_across_methodologies_is_flagged(full_store):
     frame = compare(full_store.con, "homicidio_doloso", align_months=24)
     assert list(frame["administration"]) == ["fox", "calderon", "pena_nieto", "lopez_obrador"]
