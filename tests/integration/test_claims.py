@@ -269,3 +269,31 @@ def test_a_sentence_citing_inegi_is_about_death_certificates(full_store: Store):
     assert (exact.verdict, exact.measure, exact.indicator) == ("exact", "defunciones", "defunciones_homicidio")
     assert (headline.verdict, headline.measure) == ("contradicted", "defunciones")
     assert "unknown place" in headline.explanation
+
+
+def test_where_a_text_places_a_state(full_store: Store):
+    """'el estado con más…', 'el tercer lugar nacional', 'la entidad con menos…', 'la tasa más alta': the place of a
+    state among the 32, ranked here from the indicator series of each state (not from the checker's own bank)."""
+    from vigia.geo.catalog import STATES, state_name
+    from vigia.indicators.compute import IndicatorQuery, indicator_series
+
+    def by_state(unit: str) -> dict[str, float]:
+        return {st.code: float(indicator_series(full_store.con, IndicatorQuery(
+            "homicidio_doloso_victimas", geo=st.code, unit=unit, start="2020", end="2020"))["value"].iloc[0])
+            for st in STATES}
+
+    counts, rates = by_state("count"), by_state("rate")
+    order = sorted(counts, key=counts.get, reverse=True)
+    top_rate = max(rates, key=rates.get)
+    what = "víctimas de homicidio doloso en 2020"
+    text = (f"{state_name(order[0])} fue el estado con más {what}. "
+            f"{state_name(order[2])} ocupó el tercer lugar nacional en {what}. "
+            f"{state_name(order[-1])} fue la entidad con menos {what}. "
+            f"{state_name(top_rate)} fue la entidad con la tasa más alta de {what}. "
+            f"{state_name(order[1])} fue el estado con más {what}. "
+            "En primer lugar, el gobernador de Sonora encabezó la reunión sobre homicidios en 2020.")
+    ranks = [c for c in check_text(full_store.con, text) if c.kind == "state_rank"]
+    assert [(c.geo, c.verdict) for c in ranks] == [
+        (order[0], "exact"), (order[2], "exact"), (order[-1], "exact"), (top_rate, "exact"), (order[1], "contradicted")]
+    assert ranks[1].matched_value == 3 and ranks[-1].matched_value == 2
+    assert state_name(order[0]) in ranks[-1].explanation  # who is first instead

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from vigia.claims.numbers import YM, Number, month_spans, scan, year_ranges
 from vigia.claims.segments import Block, Sentence, sentences
+from vigia.claims.state_ranks import by_rate, rank_phrases
 from vigia.claims.terms import term_spans
 from vigia.claims.vocabulary import Hit, fold, vocabulary
+from vigia.geo.catalog import NATIONAL
 
 YEAR_MIN, YEAR_MAX = 1990, 2035  # years a figure can be about
 YEAR_LIKE = (1800, 2100)  # integers written like years are never claims
@@ -389,6 +391,14 @@ def _sentence_mentions(text: str, folded: str, s: Sentence, hits: _Hits, fallbac
             out.append(Mention(r0, m.end(), text[r0:m.end()], "rank", float(m.group("rank")), 1.0, s.line,
                                sentence_text, total=total))
             consumed.append((m.start(), m.end()))
+    for p in rank_phrases(folded, s.start, s.end):
+        if not any(a <= p.start < b for a, b in consumed):
+            rank = Mention(p.start, p.end, text[p.start:p.end], "state_rank", float(p.position), 0.0, s.line,
+                           sentence_text, direction=-1 if p.from_bottom else 1)
+            if by_rate(folded, s.start, s.end):
+                rank.notes.append("by_rate")
+            out.append(rank)
+            consumed.append((p.start, p.end))
     for m in RATIO_RE.finditer(folded, s.start, s.end):
         x, y = int(m.group("x")), int(m.group("y"))
         if any(a <= m.start() < b for a, b in consumed) or not (0 < x <= y <= 100 and (y <= 10 or y == 100)):
@@ -411,6 +421,8 @@ def _sentence_mentions(text: str, folded: str, s: Sentence, hits: _Hits, fallbac
     out.sort(key=lambda m: m.start)
     for m in out:
         _attach(m, folded, s, hits, fallback)
+    # A ranking phrase is a claim only about a named state and a crime ("el estado con más homicidios").
+    out = [m for m in out if m.kind != "state_rank" or (m.topic is not None and m.geo_named and m.geo != NATIONAL)]
     out.extend(_implied_changes(out, text, folded, offset))
     return out
 
@@ -549,6 +561,8 @@ def _attach_geo(m: Mention, folded: str, s: Sentence, hits: _Hits, fallback: _Co
     geo = _nearest(hits.geos, m.start, m.end)
     states = [h for h in hits.geos if h.key != "00"]
     if m.kind == "percent" and states:  # "Guanajuato concentró el 10% de los homicidios del país": the state's share
+        geo = _nearest(states, m.start, m.end)
+    if m.kind == "state_rank":  # "Chihuahua ocupó el tercer lugar nacional": the state, not the nation, is placed
         geo = _nearest(states, m.start, m.end)
     carried_geo = fallback.geo
     if m.topic is not None and not ({"victimas", "carpetas", "defunciones", "porcentaje"}

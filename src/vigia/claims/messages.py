@@ -57,6 +57,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_stored": ("{indicator}: {why}", "{indicator}: {why}"),
     "kind_unsupported": ("no se verifican {kind} de {topic}", "{kind} of {topic} are not checked"),
     "state_rank": ("no se verifican posiciones entre estados", "rankings of states are not checked"),
+    "state_rank_top": ("{state}: lugar {place} de {states} estados en {what} · {year} ({vintage}); primero: {leader} "
+                       "({leader_value}); {state}: {value}",
+                       "{state}: {place} of {states} states for {what} · {year} ({vintage}); first: {leader} "
+                       "({leader_value}); {state}: {value}"),
+    "state_rank_bottom": ("{state}: lugar {place} de {states} estados contando desde el menor, en {what} · {year} "
+                          "({vintage}); el menor: {leader} ({leader_value}); {state}: {value}",
+                          "{state}: {place} of {states} states counting from the lowest, for {what} · {year} "
+                          "({vintage}); lowest: {leader} ({leader_value}); {state}: {value}"),
+    "state_rank_top_rate": ("{state}: lugar {place} de {states} estados por tasa por 100 mil habitantes de {what} · "
+                            "{year} ({vintage}); primero: {leader} ({leader_value}); {state}: {value}",
+                            "{state}: {place} of {states} states by rate per 100,000 of {what} · {year} ({vintage}); "
+                            "first: {leader} ({leader_value}); {state}: {value}"),
+    "state_rank_bottom_rate": ("{state}: lugar {place} de {states} estados por tasa por 100 mil habitantes, contando "
+                               "desde la menor, de {what} · {year} ({vintage}); la menor: {leader} ({leader_value}); "
+                               "{state}: {value}",
+                               "{state}: {place} of {states} states by rate per 100,000, counting from the lowest, "
+                               "for {what} · {year} ({vintage}); lowest: {leader} ({leader_value}); {state}: {value}"),
+    "state_rank_no_data": ("no hay una publicación con los 32 estados para {what}",
+                           "no release covers all 32 states for {what}"),
     "wjp_state": ("el Índice de Estado de Derecho del WJP es por país", "the WJP Rule of Law Index is by country"),
     "no_edition": ("ninguna edición del WJP cubre {year} (ediciones: {editions})",
                    "no WJP edition covers {year} (editions: {editions})"),
@@ -78,6 +97,7 @@ KIND_LABELS = {
     "money": ("montos", "amounts"), "rank": ("posiciones", "ranks"), "score": ("puntajes", "scores"),
     "change": ("cambios", "changes"), "change_pp": ("cambios en puntos", "changes in points"),
     "share": ("porcentajes", "shares"), "implied_change": ("cambios", "changes"),
+    "state_rank": ("posiciones entre estados", "rankings of states"),
 }
 MEASURE_LABELS = {
     "victimas": ("víctimas", "victims"), "carpetas": ("carpetas", "carpetas"),

@@ -28,6 +28,7 @@ from vigia.claims.messages import (
 )
 from vigia.claims.model import Claim
 from vigia.claims.numbers import YM
+from vigia.claims.state_rank_check import check_state_rank
 from vigia.claims.vocabulary import Topic, vocabulary
 from vigia.geo.catalog import NATIONAL, state_name
 
@@ -71,6 +72,9 @@ class Checker:
         claim = Claim(id=n, text=m.text, value=m.value, kind=m.kind, verdict="unverifiable", explanation="",
                       measure_claimed=m.measure, total=m.total, line=m.line, start=m.start, end=m.end,
                       sentence=m.sentence, geo=m.geo, geo_name=self._geo_name(m.geo))
+        if m.kind == "rank" and m.topic and "lugar" not in self.vocab.topics[m.topic].series and m.geo != NATIONAL:
+            m.kind = claim.kind = "state_rank"  # "Chihuahua ocupa el lugar 3 de 32": a place among the states
+            m.direction = 1
         reason = self._precheck(m)
         if reason:
             claim.explanation = reason
@@ -80,6 +84,9 @@ class Checker:
             m.kind = claim.kind = "share"
         if m.kind == "rank":
             return self._rank(m, claim, topic)
+        if m.kind == "state_rank":
+            return check_state_rank(self.bank, self.lang, m, claim, topic, self._measures(topic, m),
+                                    self._series_name)
         if m.kind in CHANGE_KINDS:
             cands, why = self._change_candidates(m, topic, done)
         else:
@@ -99,6 +106,10 @@ class Checker:
             if note in m.notes:
                 return say(lang, note)
         topic = self.vocab.topics[m.topic]
+        if m.kind == "state_rank":
+            if not _is_count_topic(topic) or "poblacion" in topic.series:
+                return say(lang, "kind_unsupported", kind=label(KIND_LABELS, m.kind, lang), topic=topic.label(lang))
+            return None if m.year is not None else say(lang, "no_year")
         if m.kind == "rank":
             return None if "lugar" in topic.series else say(lang, "state_rank")
         if m.year is None and not m.since and m.kind != "rank":
@@ -428,13 +439,16 @@ class Checker:
         return text
 
     def _what(self, c: Candidate) -> str:
-        topic = next((t for t in self.vocab.topics.values() if t.series.get(c.measure) == c.indicator), None)
-        name = topic.label(self.lang) if topic else c.indicator
-        if c.measure in SERIES_NAMES:
-            if c.measure == "defunciones":
+        return f"{self._series_name(c.measure, c.indicator)} · {self._geo_name(c.geo)} · {c.period}"
+
+    def _series_name(self, measure: str, indicator: str) -> str:
+        topic = next((t for t in self.vocab.topics.values() if t.series.get(measure) == indicator), None)
+        name = topic.label(self.lang) if topic else indicator
+        if measure in SERIES_NAMES:
+            if measure == "defunciones":
                 name = "homicidio" if self.lang == "es" else "homicide"
-            name = SERIES_NAMES[c.measure][1 if self.lang == "en" else 0].format(topic=name)
-        return f"{name} · {self._geo_name(c.geo)} · {c.period}"
+            name = SERIES_NAMES[measure][1 if self.lang == "en" else 0].format(topic=name)
+        return name
 
     def _what_topic(self, topic: Topic, m: Mention, measure: str | None = None) -> str:
         period = f"{m.base_year}→{m.year}" if m.kind in CHANGE_KINDS and m.base_year else str(m.year)
