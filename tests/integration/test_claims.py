@@ -297,3 +297,37 @@ def test_where_a_text_places_a_state(full_store: Store):
         (order[0], "exact"), (order[2], "exact"), (order[-1], "exact"), (top_rate, "exact"), (order[1], "contradicted")]
     assert ranks[1].matched_value == 3 and ranks[-1].matched_value == 2
     assert state_name(order[0]) in ranks[-1].explanation  # who is first instead
+
+
+def test_news_article_habits(full_store: Store):
+    """A dateline's place and date are not the figures' ('Ciudad de México, 15 de enero de 2025.'); 'frente a 2023'
+    is the base of a change; a state after 'seguido por' is another's; 'su gobierno' names no calendar period."""
+    text = ("# Homicidios en 2024\n\n"
+            "Ciudad de México, 15 de enero de 2025. En 2024 se registraron 30,046 víctimas de homicidio doloso.\n\n"
+            "Los feminicidios sumaron 852 víctimas en 2024.\n\n"
+            "El secuestro aumentó 7.6% frente a 2023.\n\n"
+            "Guanajuato fue la entidad con más víctimas de homicidio doloso, con 3,151, seguido por "
+            "Baja California.\n\n"
+            "La presidenta dijo que en los primeros meses de su gobierno los homicidios bajaron 16%.\n")
+    claims = {c.text: c for c in check_text(full_store.con, text)}
+    assert (claims["30,046"].geo, claims["30,046"].verdict) == ("00", "exact")
+    assert (claims["852"].geo, claims["852"].period, claims["852"].verdict) == ("00", "2024", "exact")
+    assert (claims["7.6%"].period, claims["7.6%"].verdict) == ("2023→2024", "exact")
+    assert (claims["3,151"].geo, claims["3,151"].verdict) == ("11", "exact")
+    assert claims["16%"].verdict == "unverifiable" and "periodo" in claims["16%"].explanation
+
+
+def test_datelines():
+    from vigia.claims.dateline import dateline_end
+
+    def cut(text: str) -> str:
+        folded = fold(text)
+        return text[:dateline_end(folded, 0, len(folded))]
+
+    assert cut("Ciudad de México, 15 de enero de 2025. En 2024…") == "Ciudad de México, 15 de enero de 2025."
+    assert cut("CIUDAD DE MÉXICO (apro).- En 2024 hubo") == "CIUDAD DE MÉXICO (apro).-"
+    assert cut("MEXICO CITY, Jan 15 (Reuters) - Mexico recorded") == "MEXICO CITY, Jan 15 (Reuters) -"
+    assert cut("Culiacán, Sinaloa.— La violencia") == "Culiacán, Sinaloa.—"
+    for prose in ("Guanajuato fue el estado con más víctimas en 2020.", "Sinaloa, mayo 2024: 150 homicidios",
+                  "Colima - la entidad con la tasa más alta"):
+        assert cut(prose) == ""

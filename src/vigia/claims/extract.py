@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vigia.claims.dateline import dateline_end
 from vigia.claims.numbers import YM, Number, month_spans, scan, year_ranges
 from vigia.claims.segments import Block, Sentence, sentences
 from vigia.claims.state_ranks import by_rate, rank_phrases
@@ -50,8 +51,10 @@ FROM_RE = re.compile(r"(?:from|de|desde|paso\s+de|pasaron\s+de|went\s+from)\s+(?
 CONNECT_RE = re.compile(r"^[^.;]{0,40}?(?:\s(?:to|a|hasta|and\s+then)\s|→|->|=>)")
 ARROW_RE = re.compile(r"→|->|=>")
 SINCE_RE = re.compile(r"(?:desde|since|a\s+partir\s+de)\s+(?:el\s+)?(?:ano\s+)?$")
-BASELINE_RE = re.compile(r"(?:previous|previa|anterior(?:es)?|against|frente\s+a|compared\s+with|respecto\s+a|"
-                         r"baseline)\b[^.;]{0,30}$")
+BASELINE_RE = re.compile(r"(?:previous|previa|anterior(?:es)?|against|frente\s+a|compared\s+(?:with|to)|"
+                         r"respecto\s+(?:a|de)|en\s+comparacion\s+con|comparad[oa]s?\s+con|baseline)\b[^.;]{0,30}$")
+OTHER_PLACE_RE = re.compile(r"(?<![a-z])(?:seguid[oa]s?\s+(?:por|de)|followed\s+by|le\s+sigue[n]?|mientras|"
+                            r"en\s+tanto|frente\s+a|whereas|while|than|compared)(?![a-z])")
 RATE_HINT_RE = re.compile(r"(?:tasa|rate)\b[^.;]{0,30}$")
 RATE_WORD_RE = re.compile(r"(?<![a-z])(?:tasa|rate)")
 SCORE_HINT_RE = re.compile(r"(?:puntaje|puntuacion|calificacion|scor\w*)\b[^.;]{0,25}$")
@@ -186,6 +189,9 @@ def _hits(text: str, folded: str, s: Sentence) -> _Hits:
     v = vocabulary()
     spans = [(s.start, s.end), *s.context]
     hits = _Hits([], [], [], [], [], False)
+    line_start = folded.rfind("\n", 0, s.start) + 1
+    if not folded[line_start:s.start].strip(" *_>#"):  # a sentence that opens its line may open with a dateline
+        spans[0] = (max(s.start, dateline_end(folded, line_start, s.end)), s.end)
     for a, b in spans:
         per = v.per_100k.find(folded, a, b)
         # "per 100,000 inhabitants" is a unit, not a population figure
@@ -558,7 +564,9 @@ def _adjacent(folded: str, h: Hit, m: Mention) -> bool:
 
 def _attach_geo(m: Mention, folded: str, s: Sentence, hits: _Hits, fallback: _Context) -> None:
     v = vocabulary()
-    geo = _nearest(hits.geos, m.start, m.end)
+    # "Guanajuato, con 2,982, seguido por Baja California": a place after "seguido por", "mientras"… is another's
+    geos = [h for h in hits.geos if not (h.start >= m.end and OTHER_PLACE_RE.search(folded, m.end, h.start))]
+    geo = _nearest(geos or hits.geos, m.start, m.end)
     states = [h for h in hits.geos if h.key != "00"]
     if m.kind == "percent" and states:  # "Guanajuato concentró el 10% de los homicidios del país": the state's share
         geo = _nearest(states, m.start, m.end)
@@ -618,6 +626,11 @@ def _change_years(m: Mention, folded: str, s: Sentence, hits: _Hits, fallback: _
         return
     when = near[0] if near else fallback.when
     if when is None:
+        return
+    if near and when.baseline:  # "se redujo 30% frente a 2023": 2023 is the base; the year is the text's own
+        m.base_year = when.year
+        later = fallback.when.year if fallback.when is not None else None
+        m.year = later if later is not None and later > when.year else when.year + 1
         return
     m.year = when.year
     if near and SINCE_RE.search(folded[max(s.start, when.start - 25):when.start]):
