@@ -301,3 +301,17 @@ def test_bad_requests_are_explained(brief_store):
         brief(brief_store.con, lang="fr")
     with pytest.raises(QueryError, match="unknown geography"):
         brief(brief_store.con, geo="Sinaloaa")
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_claim_checker_agrees_with_a_brief(brief_store, geometry, lang):
+    """Vigía's own brief, read back by `vigia check`: no figure contradicted (quality warnings' ratios and revisions
+    are not read as crime counts), most figures found exactly, in either language."""
+    from vigia.claims import check_text
+
+    doc = brief(brief_store.con, administration="lopez_obrador", months=24, lang=lang, generated=GENERATED,
+                geometry=geometry)
+    claims = check_text(brief_store.con, doc.markdown(), lang=lang)
+    contradicted = [(c.text, c.sentence[:80], c.explanation[:80]) for c in claims if c.verdict == "contradicted"]
+    assert not contradicted
+    assert sum(c.verdict == "exact" for c in claims) >= 0.7 * len(claims)

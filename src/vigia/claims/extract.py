@@ -52,7 +52,12 @@ CONNECT_RE = re.compile(r"^[^.;]{0,40}?(?:\s(?:to|a|hasta|and\s+then)\s|→|->|=
 ARROW_RE = re.compile(r"→|->|=>")
 SINCE_RE = re.compile(r"(?:desde|since|a\s+partir\s+de)\s+(?:el\s+)?(?:ano\s+)?$")
 BASELINE_RE = re.compile(r"(?:previous|previa|anterior(?:es)?|against|frente\s+a|compared\s+(?:with|to)|"
-                         r"respecto\s+(?:a|de)|en\s+comparacion\s+con|comparad[oa]s?\s+con|baseline)\b[^.;]{0,30}$")
+                         r"respecto\s+(?:a|de)|en\s+comparacion\s+con|comparad[oa]s?\s+con|comparables?|"
+                         r"mismo\s+(?:tramo|periodo)|same\s+(?:stretch|period|point)|baseline)\b[^.;]{0,30}$")
+# A ratio between two sources and a cell's revision are not levels or yearly changes of the crime they name.
+NOT_A_LEVEL_RE = re.compile(r"(?<![a-z])(?:razon\s+(?:sesnsp|inegi|entre)|cociente|ratio\s+(?:of|between|sesnsp)|"
+                            r"(?:the\s+)?sesnsp\s*/\s*inegi\s+ratio|revisad[oa]s?\s+de|revised\s+from)"
+                            r"(?:[^.;:]|\.(?=\d))*$")
 OTHER_PLACE_RE = re.compile(r"(?<![a-z])(?:seguid[oa]s?\s+(?:por|de)|followed\s+by|le\s+sigue[n]?|mientras|"
                             r"en\s+tanto|frente\s+a|whereas|while|than|compared)(?![a-z])")
 RATE_HINT_RE = re.compile(r"(?:tasa|rate)\b[^.;]{0,30}$")
@@ -218,6 +223,8 @@ def _skip(n: Number, folded: str, text: str, s: Sentence, whens: list[When], con
         return True  # ages and durations: "18 años y más", "six months"
     if n.value == 100_000 and UNIT_BEFORE_RE.search(folded[max(s.start, n.start - 15):n.start]):
         return True  # "multiply by 100,000": the unit of a rate
+    if NOT_A_LEVEL_RE.search(folded[max(s.start, n.start - 60):n.start]):
+        return True  # "la razón SESNSP/INEGI pasó de 0.48 a 0.76", "revisado de 4 a 14 (+10, +250%)"
     line_start = text.rfind("\n", 0, n.start) + 1
     if re.fullmatch(r"\s*(?:#+\s*)?", text[line_start:n.start]) and re.match(r"[.)]\s", text[n.end:n.end + 2]):
         return True  # "1. " list marker or numbered heading
@@ -307,6 +314,8 @@ def extract(text: str) -> list[Mention]:
             m.notes.append("skip")
         elif m.kind == "count" and "small" in m.notes:
             m.notes.append("skip")
+        elif m.kind == "count" and not m.daily and m.value < 100 and not float(m.value).is_integer():
+            m.notes.append("skip")  # "0.71": a count of events is a whole number (a ratio, an index, a median)
     return _reindex(mentions)
 
 
