@@ -233,8 +233,7 @@ def _caveats(result: dict, y: pd.Series, pre_months: int, post_months: int, when
         near = table[(table["date"] >= lo) & (table["date"] <= hi) & (table["date"] != when.normalize())
                      & (table["kind"] != "data_change")]
         if len(near):
-            es = "; ".join(f"{r.title_es} ({r.date.date()})" for r in near.itertuples())
-            en = "; ".join(f"{r.title_en} ({r.date.date()})" for r in near.itertuples())
+            es, en = _titles(near)
             notes.append((f"Otros hechos a ±{CONCURRENT_MONTHS} meses de la fecha: {es}. "
                           "El efecto estimado puede mezclar sus efectos.",
                           f"Other events within ±{CONCURRENT_MONTHS} months: {en}. "
@@ -242,8 +241,7 @@ def _caveats(result: dict, y: pd.Series, pre_months: int, post_months: int, when
         changes = table[(table["kind"] == "data_change") & (table["date"] >= y.index[0])
                         & (table["date"] <= y.index[-1] + pd.offsets.MonthEnd(0))]
         if len(changes):
-            es = "; ".join(f"{r.title_es} ({r.date.date()})" for r in changes.itertuples())
-            en = "; ".join(f"{r.title_en} ({r.date.date()})" for r in changes.itertuples())
+            es, en = _titles(changes)
             notes.append((f"Cambio de metodología o de registro dentro de la ventana: {es}. "
                           "Parte del cambio puede ser estadístico y no real.",
                           f"Methodology or reporting change inside the window: {en}. "
@@ -282,6 +280,13 @@ def _caveats(result: dict, y: pd.Series, pre_months: int, post_months: int, when
                       f"The effect does not stand out against placebo dates in the pre-period (placebo p = "
                       f"{result['placebo_p']:.2f}): the series had jumps that large without the event."))
     return notes
+
+
+def _titles(events: pd.DataFrame) -> tuple[str, str]:
+    """'Title (date); …' of some events, in Spanish and in English."""
+    rows = list(events.itertuples())
+    return ("; ".join(f"{r.title_es} ({r.date.date()})" for r in rows),
+            "; ".join(f"{r.title_en} ({r.date.date()})" for r in rows))
 
 
 def _events(events: pd.DataFrame | None, geo: str | None) -> pd.DataFrame | None:
